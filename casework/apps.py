@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseworkConfig(AppConfig):
+    name = "casework"
+    verbose_name = _("Casework")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .roles import ensure_roles
+
+        post_migrate.connect(ensure_roles, sender=self, dispatch_uid="casework.ensure_roles")

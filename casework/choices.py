@@ -1,0 +1,157 @@
+"""Stable codes of DOMAIN.md as TextChoices: the code is stored, the label is translated."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Gender(models.TextChoices):
+    WOMAN = "WOMAN", _("Woman")
+    MAN = "MAN", _("Man")
+    TRANS_WOMAN = "TRANS_WOMAN", _("Trans woman")
+    TRANS_MAN = "TRANS_MAN", _("Trans man")
+    NON_BINARY = "NON_BINARY", _("Non-binary")
+    NOT_STATED = "NOT_STATED", _("Not stated")
+
+
+class PreferredGender(models.TextChoices):
+    WOMAN = "WOMAN", _("A woman")
+    MAN = "MAN", _("A man")
+    NO_PREFERENCE = "NO_PREFERENCE", _("No preference")
+    NOT_ASKED = "NOT_ASKED", _("Not asked")
+
+
+class AgeBand(models.TextChoices):
+    CHILD = "CHILD", _("Child (0-11)")
+    ADOLESCENT = "ADOLESCENT", _("Adolescent (12-17)")
+    YOUNG_ADULT = "YOUNG_ADULT", _("Young adult (18-20)")
+    ADULT = "ADULT", _("Adult (21-59)")
+    OLDER_ADULT = "OLDER_ADULT", _("Older adult (60+)")
+
+
+class CaseStatus(models.TextChoices):
+    INTAKE = "INTAKE", _("Intake")
+    IMMEDIATE_ASSISTANCE = "IMMEDIATE_ASSISTANCE", _("Immediate assistance")
+    REINTEGRATION_PLANNING = "REINTEGRATION_PLANNING", _("Reintegration planning")
+    REINTEGRATION_ACTIVE = "REINTEGRATION_ACTIVE", _("Reintegration under way")
+    FOLLOW_UP = "FOLLOW_UP", _("Follow-up")
+    CLOSURE_PENDING = "CLOSURE_PENDING", _("Closure pending")
+    CLOSED = "CLOSED", _("Closed")
+    CLOSED_REFERRED = "CLOSED_REFERRED", _("Closed, referred")
+    LOST_CONTACT = "LOST_CONTACT", _("Lost contact")
+
+
+class TraffickingStatus(models.TextChoices):
+    POSSIBLE = "POSSIBLE", _("Possible (indicators, not verified)")
+    CONFIRMED = "CONFIRMED", _("Confirmed")
+    NOT_A_VICTIM = "NOT_A_VICTIM", _("Not a victim")
+
+
+class ExploitationType(models.TextChoices):
+    SEXUAL = "SEXUAL", _("Sexual exploitation")
+    LABOUR = "LABOUR", _("Labour exploitation")
+    SERVITUDE = "SERVITUDE", _("Servitude or slavery-like practices")
+    FORCED_BEGGING = "FORCED_BEGGING", _("Forced begging")
+    FORCED_CRIMINALITY = "FORCED_CRIMINALITY", _("Forced criminality")
+    CHILD_LABOUR = "CHILD_LABOUR", _("Child labour")
+    FORCED_MARRIAGE = "FORCED_MARRIAGE", _("Forced marriage")
+    ORGAN_REMOVAL = "ORGAN_REMOVAL", _("Organ removal")
+    SALE_OF_CHILDREN = "SALE_OF_CHILDREN", _("Sale of children")
+    FORCED_RECRUITMENT = "FORCED_RECRUITMENT", _("Forced recruitment by armed groups")
+    OTHER = "OTHER", _("Other")
+
+
+class LabourSector(models.TextChoices):
+    MINING = "MINING", _("Mining")
+    LOGGING = "LOGGING", _("Logging")
+    AGRICULTURE = "AGRICULTURE", _("Agriculture")
+    BRICK_MAKING = "BRICK_MAKING", _("Brick making")
+    DOMESTIC_WORK = "DOMESTIC_WORK", _("Domestic work")
+    BEGGING = "BEGGING", _("Begging")
+    HOSPITALITY = "HOSPITALITY", _("Hospitality")
+    OTHER = "OTHER", _("Other")
+
+
+class DocumentType(models.TextChoices):
+    DNI = "DNI", _("DNI (national identity document)")
+    CE = "CE", _("Foreigner's card (carné de extranjería)")
+    PASSPORT = "PASSPORT", _("Passport")
+    PTP = "PTP", _("Temporary stay permit (PTP/CPP)")
+    BIRTH_CERTIFICATE = "BIRTH_CERTIFICATE", _("Birth certificate")
+    OTHER = "OTHER", _("Other")
+    NONE = "NONE", _("No document")
+
+
+class Discipline(models.TextChoices):
+    PSYCHOLOGY = "PSYCHOLOGY", _("Psychology")
+    SOCIAL_WORK = "SOCIAL_WORK", _("Social work")
+    LAW = "LAW", _("Law")
+    MEDICINE = "MEDICINE", _("Medicine")
+    NURSING = "NURSING", _("Nursing")
+    PSYCHIATRY = "PSYCHIATRY", _("Psychiatry")
+    EDUCATION = "EDUCATION", _("Education")
+    VOCATIONAL_GUIDANCE = "VOCATIONAL_GUIDANCE", _("Vocational guidance")
+    INTERPRETER = "INTERPRETER", _("Interpreter")
+    CASE_MANAGEMENT = "CASE_MANAGEMENT", _("Case management")
+    POLICE = "POLICE", _("Police")
+    PROSECUTION = "PROSECUTION", _("Prosecution")
+    FORENSICS = "FORENSICS", _("Forensics")
+
+
+class Sector(models.TextChoices):
+    JUSTICE = "JUSTICE", _("Justice")
+    POLICE = "POLICE", _("Police")
+    HEALTH = "HEALTH", _("Health")
+    SOCIAL_PROTECTION = "SOCIAL_PROTECTION", _("Social protection")
+    EDUCATION = "EDUCATION", _("Education")
+    LABOUR = "LABOUR", _("Labour")
+    MIGRATION = "MIGRATION", _("Migration")
+    IDENTITY = "IDENTITY", _("Identity")
+    LOCAL_GOVERNMENT = "LOCAL_GOVERNMENT", _("Local government")
+    OMBUDSMAN = "OMBUDSMAN", _("Ombudsman")
+    CIVIL_SOCIETY = "CIVIL_SOCIETY", _("Civil society")
+    INTERNATIONAL = "INTERNATIONAL", _("International organisation")
+
+
+class Region(models.TextChoices):
+    """The 24 departments plus Callao, by INEI ubigeo code."""
+
+    AMAZONAS = "01", "Amazonas"
+    ANCASH = "02", "Áncash"
+    APURIMAC = "03", "Apurímac"
+    AREQUIPA = "04", "Arequipa"
+    AYACUCHO = "05", "Ayacucho"
+    CAJAMARCA = "06", "Cajamarca"
+    CALLAO = "07", "Callao"
+    CUSCO = "08", "Cusco"
+    HUANCAVELICA = "09", "Huancavelica"
+    HUANUCO = "10", "Huánuco"
+    ICA = "11", "Ica"
+    JUNIN = "12", "Junín"
+    LA_LIBERTAD = "13", "La Libertad"
+    LAMBAYEQUE = "14", "Lambayeque"
+    LIMA = "15", "Lima"
+    LORETO = "16", "Loreto"
+    MADRE_DE_DIOS = "17", "Madre de Dios"
+    MOQUEGUA = "18", "Moquegua"
+    PASCO = "19", "Pasco"
+    PIURA = "20", "Piura"
+    PUNO = "21", "Puno"
+    SAN_MARTIN = "22", "San Martín"
+    TACNA = "23", "Tacna"
+    TUMBES = "24", "Tumbes"
+    UCAYALI = "25", "Ucayali"
+
+
+class Language(models.TextChoices):
+    """ISO 639-3 codes (DOMAIN.md section 12)."""
+
+    SPANISH = "spa", _("Spanish")
+    QUECHUA = "que", _("Quechua")
+    AYMARA = "aym", _("Aymara")
+    ASHANINKA = "cni", _("Asháninka")
+    AWAJUN = "agr", _("Awajún")
+    SHIPIBO = "shp", _("Shipibo-Konibo")
+    MATSIGENKA = "mcb", _("Matsigenka")
+    PORTUGUESE = "por", _("Portuguese")
+    ENGLISH = "eng", _("English")
+    OTHER = "other", _("Other language")

@@ -1,0 +1,72 @@
+"""Cases: the context of one person's path through the agency's services."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from ..choices import CaseStatus, ExploitationType, LabourSector, Region, TraffickingStatus
+from ..fields import EncryptedTextField, SensitiveModel
+from .people import Office, Person
+
+
+class Case(SensitiveModel):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases", verbose_name=_("person"))
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="cases", verbose_name=_("office"))
+    status = models.CharField(_("status"), max_length=24, choices=CaseStatus.choices, default=CaseStatus.INTAKE)
+    trafficking_status = models.CharField(
+        _("trafficking status"), max_length=16, choices=TraffickingStatus.choices, default=TraffickingStatus.POSSIBLE
+    )
+    exploitation_types = models.JSONField(_("forms of exploitation"), default=list, blank=True)
+    labour_sector = models.CharField(_("labour sector"), max_length=16, choices=LabourSector.choices, blank=True)
+    region = models.CharField(_("region"), max_length=2, choices=Region.choices)
+    identified_on = models.DateField(_("date identified"), null=True, blank=True)
+    opened_on = models.DateField(_("date opened"))
+    reintegration_started_on = models.DateField(_("reintegration started"), null=True, blank=True)
+    care_ended_on = models.DateField(_("care ended"), null=True, blank=True)
+    closed_on = models.DateField(_("date closed"), null=True, blank=True)
+
+    place_identified = EncryptedTextField(_("place identified"), max_length=300, blank=True)
+    summary = EncryptedTextField(_("summary"), max_length=5000, blank=True)
+
+    version = models.PositiveIntegerField(default=1, editable=False, help_text="Optimistic concurrency: bumped on every edit.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [models.Index(fields=["office", "status"]), models.Index(fields=["status", "region"])]
+
+    def __str__(self):
+        return self.reference
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        unknown = [code for code in self.exploitation_types if code not in ExploitationType.values]
+        if unknown:
+            raise ValidationError({"exploitation_types": _("Unknown forms of exploitation: %(codes)s") % {"codes": ", ".join(unknown)}})
+
+
+class CaseReferenceCounter(models.Model):
+    """The last sequence number used for an office's case references in a year."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "year"], name="unique_reference_counter")]
+
+    def __str__(self):
+        return f"{self.office_id}/{self.year}: {self.last}"
+
+
+# django-guardian with direct foreign keys: indexed joins instead of generic (text) object ids.
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)

@@ -1,0 +1,117 @@
+"""Write operations on people and cases: one function per use case, each in one transaction,
+each leaving an access event. Views and commands call these; they never save models directly.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import audit
+from .age import AgeEvidenceError
+from .models import AccessAction, Case, CaseReferenceCounter, Person
+
+
+class StaleEdit(Exception):
+    """Someone saved the case after this edit started; nothing of this edit was saved."""
+
+    def __init__(self, case_id, current_version):
+        self.case_id, self.current_version = case_id, current_version
+        super().__init__(f"Case {case_id} is now at version {current_version}.")
+
+
+def _age_messages():
+    return {
+        "future_birth_date": ("birth_date", _("The date of birth cannot be in the future.")),
+        "future_estimate": ("age_estimate", _("The age estimate cannot be dated in the future.")),
+        "reversed_range": ("age_estimate", _("The estimated age range must go from the lower to the higher age (0 to 120).")),
+        "incomplete_range": ("age_estimate", _("An estimated age range needs a minimum, a maximum and the date it was estimated.")),
+        "missing": ("birth_date", _("Give the date of birth or an estimated age range.")),
+        "both": ("age_estimate", _("Give either the date of birth or an estimated age range, not both.")),
+    }
+
+
+def _refresh_age(person, today):
+    try:
+        person.refresh_age(today)
+    except AgeEvidenceError as error:
+        field, message = _age_messages().get(error.code, ("birth_date", str(error)))
+        raise ValidationError({field: message}, code=error.code) from None
+
+
+def next_case_reference(office, year):
+    """OFFICE-YEAR-NNNNN, numbered per office and year; the counter row is locked while in use."""
+    counters = CaseReferenceCounter.objects.filter(office=office, year=year)
+    if not counters.update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                CaseReferenceCounter.objects.create(office=office, year=year, last=1)
+        except IntegrityError:  # another request created it first
+            counters.update(last=F("last") + 1)
+    return f"{office.code}-{year}-{counters.get().last:05d}"
+
+
+def _assign(instance, values):
+    for name, value in values.items():
+        setattr(instance, name, value)
+
+
+def case_open(*, actor, office, person_fields, case_fields, today=None):
+    """Open a case for a new person. Raises ValidationError, saving nothing, if anything is wrong."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        person = Person()
+        _assign(person, person_fields)
+        _refresh_age(person, today)
+        person.full_clean()
+        person.save()
+        case = Case(person=person, office=office, opened_on=today, region=office.region)
+        _assign(case, case_fields)
+        case.reference = next_case_reference(office, case.opened_on.year)
+        case.full_clean()
+        case.save()
+        audit.record(action=AccessAction.CREATE, target=case, actor=actor, fields=[*person_fields, *case_fields])
+    return case
+
+
+def case_update(*, actor, case, expected_version, person_fields=None, case_fields=None, today=None):
+    """Apply an edit made on `expected_version` of the case; StaleEdit if someone saved since."""
+    person_fields, case_fields = person_fields or {}, case_fields or {}
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        claimed = Case.objects.filter(pk=case.pk, version=expected_version).update(version=F("version") + 1)
+        if not claimed:
+            current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
+            raise StaleEdit(case.pk, current)
+        case = Case.objects.select_related("person").get(pk=case.pk)
+        person = case.person
+        if person_fields:
+            _assign(person, person_fields)
+            _refresh_age(person, today)
+            person.full_clean()
+            person.save()
+        _assign(case, case_fields)
+        case.full_clean()
+        case.save()
+        audit.record(action=AccessAction.UPDATE, target=case, actor=actor, fields=[*person_fields, *case_fields])
+    return case
+
+
+def person_refresh_age_bands(*, today=None):
+    """Recompute the age columns of the people whose band changes this month or earlier.
+
+    Only those few are decrypted, found by the plaintext month of their next band change.
+    Returns how many were updated.
+    """
+    today = today or timezone.localdate()
+    due = Person.objects.filter(age_band_changes_in__lte=today.replace(day=1))
+    updated = 0
+    for person in due.iterator(chunk_size=200):
+        with transaction.atomic():
+            before = (person.age_band, person.presumed_minor, person.age_band_changes_in)
+            person.refresh_age(today)
+            if before != (person.age_band, person.presumed_minor, person.age_band_changes_in):
+                person.save(update_fields=["age_band", "presumed_minor", "age_band_changes_in", "updated_at"])
+                updated += 1
+    return updated

@@ -1,0 +1,172 @@
+"""Settings, read from the environment.
+
+Development (DEBUG=1, what `make run` and `make test` use) works with no configuration: SQLite
+under var/, an embedded Celery broker, and keys generated once into var/. With DEBUG off the app
+is in production mode: it refuses to start without its secrets and keys, and
+`manage.py check --deploy --fail-level WARNING` passes.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from casework.encryption import Keyring, KeyringError, generate_key
+
+from .env import development_secret, env_bool, env_int, env_list, env_str, random_secret_key
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
+
+DEBUG = env_bool("DEBUG", default=False)
+PRODUCTION = not DEBUG
+
+
+def _secret(name, make_value, what):
+    """A secret from the environment; in development, generated once into var/."""
+    value = env_str(name)
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            f"{name} is not set ({what}). Production mode (DEBUG off) needs it in the environment "
+            f"or in a file named by {name}_FILE; see docs/ARCHITECTURE.md. For local development "
+            "run with DEBUG=1 (make run does), which generates development values under var/."
+        )
+    return development_secret(VAR_DIR, f"dev-{name.lower().replace('_', '-')}", make_value)
+
+
+SECRET_KEY = _secret("SECRET_KEY", random_secret_key, "Django's signing secret")
+
+# Encryption keys are independent of SECRET_KEY: rotating one never touches the other.
+FIELD_ENCRYPTION_KEYS = _secret("FIELD_ENCRYPTION_KEYS", lambda: f"dev1:{generate_key()}", "the field encryption keyring")
+FIELD_ENCRYPTION_ACTIVE_KEY = env_str("FIELD_ENCRYPTION_ACTIVE_KEY")
+BLIND_INDEX_KEY = _secret("BLIND_INDEX_KEY", lambda: f"bdev1:{generate_key()}", "the blind-index keyring")
+BLIND_INDEX_ACTIVE_KEY = env_str("BLIND_INDEX_ACTIVE_KEY")
+
+# Parse now so that a production process with a broken keyring never starts; the system check
+# casework.E001 reports the same problem for `manage.py check`.
+try:
+    Keyring.parse(FIELD_ENCRYPTION_KEYS, FIELD_ENCRYPTION_ACTIVE_KEY)
+    Keyring.parse(BLIND_INDEX_KEY, BLIND_INDEX_ACTIVE_KEY)
+except KeyringError as error:
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"Encryption keys are unusable: {error}.") from None
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is not set: list the host names this site answers to, comma-separated.")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "guardian",
+    "casework",
+    "referrals",
+    "followup",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+try:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0))}
+except ValueError as error:
+    raise ImproperlyConfigured(f"DATABASE_URL cannot be understood: {error}") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server read while the worker writes; the timeout waits out short locks.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    # A file, not memory: the Celery worker of the integration tests must see the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "casework.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+GUARDIAN_RAISE_403 = False
+ANONYMOUS_USER_NAME = None  # No anonymous guardian user: anonymous people see nothing.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# --- Languages and time --------------------------------------------------------------------
+LANGUAGE_CODE = "es"
+LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "America/Lima"
+USE_TZ = True
+
+# --- Static files --------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- Celery --------------------------------------------------------------------------------
+# With REDIS_URL the real Redis broker is used; without it, kombu's filesystem transport, which
+# needs no server, so a laptop still delivers reminders. Both run the same tasks.
+REDIS_URL = env_str("REDIS_URL")
+CELERY_FILESYSTEM_BROKER_DIR = VAR_DIR / "celery-broker"
+
+# --- Security ------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# --- Logging: events carry ids only; never a name or other personal data --------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
+}
