@@ -1,0 +1,31 @@
+"""Shared test world and the rule for real services.
+
+Under CI (REQUIRE_SERVICES=1) a test that needs Redis, PostgreSQL or a Celery worker fails when
+the service is missing; on a laptop it is skipped with the reason.
+"""
+
+import os
+
+import pytest
+
+from .factories import OfficeFactory, open_case
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in {"", "0", "false", "no"}
+
+
+def service_missing(reason):
+    """Fail under CI, skip elsewhere."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def lima(db):
+    return OfficeFactory(code="LIM", name="Lima", region="15")
+
+
+@pytest.fixture
+def maria_case(lima):
+    """An adolescent girl's case in Lima, with every sensitive person field filled."""
+    return open_case(lima, given_names="María José", family_names="Quispe Mamani", document_number="12.345.678")
