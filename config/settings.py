@@ -6,6 +6,7 @@ is in production mode: it refuses to start without its secrets and keys, and
 `manage.py check --deploy --fail-level WARNING` passes.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -111,7 +112,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; the timeout waits out short locks.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     # A file, not memory: the Celery worker of the integration tests must see the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # One per process, so that two test runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "casework.User"
