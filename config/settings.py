@@ -139,6 +139,9 @@ USE_I18N = True
 TIME_ZONE = "America/Lima"
 USE_TZ = True
 
+# dumpdata writes encrypted fields as ciphertext in every format (casework/serializers).
+SERIALIZATION_MODULES = {fmt: f"casework.serializers.{fmt}" for fmt in ("python", "json", "jsonl")}
+
 # --- Static files --------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

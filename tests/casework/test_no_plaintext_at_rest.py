@@ -1,0 +1,219 @@
+"""No sensitive value is ever at rest in plaintext: not in the database files, not in a pg_dump,
+not in `dumpdata`.
+
+Fifty cases are opened with distinctive canary values in every encrypted field of a person and a
+case. Each check looks for every canary in several forms (as typed, casefolded, with accents
+folded, and the project's own blind-index normalisations, in UTF-8 and UTF-16), and also inside
+any hex (bytea) or base64 blob of the dump, so a value stored as plaintext bytes in a binary
+column is caught too. Each check also finds the rows' real ciphertexts in what it reads, so it
+cannot pass by reading the wrong file or a database that holds nothing.
+
+The data must be committed for another process (pg_dump) or the database file to see it, hence
+`transaction=True`.
+"""
+
+import base64
+import binascii
+import contextlib
+import datetime
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from casework.encryption import fold, identifier_form
+from casework.fields import encrypted_fields
+from casework.models import Case, Person
+from tests.conftest import service_missing
+from tests.factories import OfficeFactory, open_case
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CASES = 50
+CANARY_WORD = "canary"  # in every text canary: no fragment of one may appear either
+
+
+def person_canaries(i):
+    values = {
+        "given_names": f"Canary{i}Nómbre",
+        "family_names": f"Canary{i}Apellído Quíspe",
+        "aliases": [f"Canary{i}Alías"],
+        "document_type": f"Canary{i}Típo",
+        "document_number": f"CANARY-{i:04d}.DOC",
+        "languages": ["spa", f"Canary{i}Lengua"],
+        "phone": f"Canary{i}Fono +51 987 {i:03d}",
+        "address": f"Jr. Canary{i}Calle 123, Puerto Maldonado",
+        "notes": f"Canary{i}Nota: llegó acompañada de una tía.",
+    }
+    # Dates: never on the 1st (the plaintext age_band_changes_in is always a 1st) and in years no
+    # plaintext column holds, so a date found in a dump can only be the encrypted one.
+    if i % 2 == 0:
+        values["birth_date"] = datetime.date(1985 + i % 10, 1 + i % 12, 2 + i % 27)
+        values["age_estimate"] = None
+    else:
+        values["birth_date"] = None
+        values["age_estimate"] = {
+            "min": 20 + i % 20,
+            "max": 25 + i % 20,
+            "estimated_on": datetime.date(2019, 1 + i % 12, 2 + i % 27).isoformat(),
+        }
+    return values
+
+
+def case_canaries(i):
+    return {"place_identified": f"Canary{i}Lugar, Madre de Díos", "summary": f"Canary{i}Resumen: captada con una oferta de trabajo."}
+
+
+def texts_of(value):
+    """The strings a stored value is made of."""
+    if value is None:
+        return []
+    if isinstance(value, datetime.date):
+        return [value.isoformat()]
+    if isinstance(value, list):
+        return [text for item in value for text in texts_of(item)]
+    if isinstance(value, dict):
+        return [text for item in value.values() if isinstance(item, str) for text in texts_of(item)]
+    return [str(value)]
+
+
+def is_canary(text):
+    """Distinctive enough to search for ("spa", a language code, is not)."""
+    return CANARY_WORD in text.casefold() or re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is not None
+
+
+def all_canaries():
+    """(where, text) of every sensitive value of the fifty cases."""
+    found = []
+    for i in range(CASES):
+        for model, values in (("person", person_canaries(i)), ("case", case_canaries(i))):
+            found += [(f"{model} {i} {name}", text) for name, value in values.items() for text in texts_of(value) if is_canary(text)]
+    return found
+
+
+def ascii_folded(text):
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def needles(text):
+    """Byte strings that would betray `text`, in lower case (haystacks are lowered too)."""
+    forms = {text, text.casefold(), ascii_folded(text), fold(text), identifier_form(text)}
+    return {form.lower().encode(encoding) for form in forms if form for encoding in ("utf-8", "utf-16-le")}
+
+
+def leaks(haystack):
+    """Where each canary found in `haystack` came from; empty when nothing leaked."""
+    lowered = haystack.lower()
+    found = [where for where, text in all_canaries() if any(needle in lowered for needle in needles(text))]
+    if any(CANARY_WORD.encode(encoding) in lowered for encoding in ("utf-8", "utf-16-le")):
+        found.append(f"the word {CANARY_WORD!r}")
+    return found
+
+
+def stored_ciphertexts():
+    """Every encrypted column value of the people and cases, read raw with SQL."""
+    ciphertexts = []
+    with connection.cursor() as cursor:
+        for model in (Person, Case):
+            for field in encrypted_fields(model):
+                table, column = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(field.column)
+                cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL")  # noqa: S608 (names from the models)
+                ciphertexts += [bytes(value) for (value,) in cursor.fetchall()]
+    return ciphertexts
+
+
+@pytest.fixture
+def canary_cases():
+    office = OfficeFactory(code="CAN", name="Oficina de prueba", region="17")
+    cases = [open_case(office, case_fields=case_canaries(i), **person_canaries(i)) for i in range(CASES)]
+    ciphertexts = stored_ciphertexts()
+    # 50 people x 9 always-set fields + 50 x one of birth date or age estimate + 50 cases x 2.
+    assert len(ciphertexts) == CASES * (9 + 1 + 2)
+    return cases, ciphertexts
+
+
+def test_the_canaries_cover_every_encrypted_field():
+    covered = set(person_canaries(0)) | set(person_canaries(1)) | set(case_canaries(0))
+    encrypted = {field.name for model in (Person, Case) for field in encrypted_fields(model)}
+    assert covered == encrypted, "give the new encrypted field a canary value here"
+    assert len(all_canaries()) >= 50
+
+
+def test_the_canaries_are_readable_through_the_models(canary_cases):
+    cases, _ = canary_cases
+    for i, opened in enumerate(cases):
+        case = Case.objects.select_related("person").get(pk=opened.pk)
+        assert {name: getattr(case.person, name) for name in person_canaries(i)} == person_canaries(i)
+        assert {name: getattr(case, name) for name in case_canaries(i)} == case_canaries(i)
+
+
+def test_dumpdata_holds_no_canary(canary_cases):
+    _, ciphertexts = canary_cases
+    out = io.StringIO()
+    call_command("dumpdata", "casework", format="json", stdout=out)
+    dump = out.getvalue()
+    decoded = []
+    for record in json.loads(dump):
+        for value in record["fields"].values():
+            if isinstance(value, str):
+                with contextlib.suppress(binascii.Error, ValueError):  # not base64: a plain value
+                    decoded.append(base64.b64decode(value, validate=True))
+    found = leaks(dump.encode("utf-8") + b"\n" + b"\n".join(decoded))
+    assert not found, f"dumpdata writes {len(found)} sensitive values in plaintext: {', '.join(found[:12])}"
+    missing = [ciphertext for ciphertext in ciphertexts if base64.b64encode(ciphertext).decode("ascii") not in dump]
+    assert not missing, f"{len(missing)} of {len(ciphertexts)} stored ciphertexts are not in the dump: it is not dumping these rows"
+
+
+def test_the_sqlite_database_files_hold_no_canary(canary_cases):
+    if connection.vendor != "sqlite":
+        pytest.skip("the database is not SQLite")
+    _, ciphertexts = canary_cases
+    path = Path(connection.settings_dict["NAME"])
+    assert path.is_file(), f"the SQLite test database should be a file, not {path}"
+    with connection.cursor() as cursor:
+        # Move everything from the write-ahead log into the main file, then truncate the log.
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _, _ = cursor.fetchone()
+    assert busy == 0, "another connection kept the checkpoint from completing"
+    connection.close()
+    files = [path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
+    contents = b"".join(file.read_bytes() for file in files if file.exists())
+    found = leaks(contents)
+    assert not found, f"{len(found)} sensitive values are in plaintext in the SQLite files: {', '.join(found[:12])}"
+    missing = [ciphertext for ciphertext in ciphertexts if ciphertext not in contents]
+    assert not missing, f"{len(missing)} of {len(ciphertexts)} stored ciphertexts are not in {path}: it is the wrong file"
+
+
+def test_a_pg_dump_of_the_database_holds_no_canary(canary_cases):
+    if connection.vendor != "postgresql":
+        pytest.skip("the database is not PostgreSQL")
+    _, ciphertexts = canary_cases
+    pg_dump = shutil.which("pg_dump") or "/usr/bin/pg_dump"
+    if not Path(pg_dump).is_file():
+        service_missing("pg_dump is not installed")
+    database = connection.settings_dict
+    command = [pg_dump, "--no-password", "--dbname", database["NAME"]]
+    if database["HOST"]:
+        command += ["--host", database["HOST"]]
+    if database["PORT"]:
+        command += ["--port", str(database["PORT"])]
+    if database["USER"]:
+        command += ["--username", database["USER"]]
+    environment = {**os.environ, "PGPASSWORD": database["PASSWORD"] or "", "PGCONNECT_TIMEOUT": "10"}
+    result = subprocess.run(command, capture_output=True, env=environment, timeout=120, check=False)
+    assert result.returncode == 0, f"pg_dump failed: {result.stderr.decode(errors='replace')}"
+    dump = result.stdout
+    # bytea columns are dumped as hex (\x...): decode them, so plaintext bytes in one are caught too.
+    decoded = [binascii.unhexlify(blob[: len(blob) // 2 * 2]) for blob in re.findall(rb"\\x([0-9a-f]+)", dump)]
+    found = leaks(dump + b"\n" + b"\n".join(decoded))
+    assert not found, f"pg_dump shows {len(found)} sensitive values in plaintext: {', '.join(found[:12])}"
+    missing = [ciphertext for ciphertext in ciphertexts if ciphertext.hex().encode("ascii") not in dump]
+    assert not missing, f"{len(missing)} of {len(ciphertexts)} stored ciphertexts are not in the dump: it is the wrong database"
