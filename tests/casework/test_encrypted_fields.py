@@ -176,10 +176,12 @@ def test_the_exact_compare_is_reserved_for_bound_ciphertexts(maria_case):
     assert Person.objects.filter(given_names=RowBoundCiphertext(stored)).count() == 1
 
 
-def test_dumpdata_carries_ciphertext_not_plaintext(maria_case):
-    dumped = serializers.serialize("json", Person.objects.all())
+@pytest.mark.parametrize("format_name", ["json", "jsonl", "python", "xml"])
+def test_dumps_carry_ciphertext_not_plaintext_in_every_format(maria_case, format_name):
+    dumped = str(serializers.serialize(format_name, Person.objects.all()))
     assert "María" not in dumped
     assert "Quispe" not in dumped
+    assert "2009-03-14" not in dumped  # dates are where Django's serializer would pass plaintext through
 
 
 def test_full_clean_validates_the_plaintext_length(lima):
