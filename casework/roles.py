@@ -11,12 +11,36 @@ class Role(TextChoices):
     ADMINISTRATOR = "administrator", _("Administrator")
 
 
+# Model permissions each role holds through its group. Case content is reached only through
+# object permissions (django-guardian), never through these.
+ROLE_MODEL_PERMISSIONS = {
+    Role.ADMINISTRATOR: [
+        "casework.add_user",
+        "casework.change_user",
+        "casework.view_user",
+        "casework.add_office",
+        "casework.change_office",
+        "casework.view_office",
+        "casework.add_staffprofile",
+        "casework.change_staffprofile",
+        "casework.view_staffprofile",
+    ],
+}
+
+
 def ensure_roles(**kwargs):
-    """post_migrate handler: the groups exist after every migrate and every test flush."""
-    from django.contrib.auth.models import Group
+    """post_migrate handler: the groups and their permissions exist after every migrate and flush."""
+    from django.contrib.auth.models import Group, Permission
 
     for role in Role:
-        Group.objects.get_or_create(name=role.value)
+        group, _ = Group.objects.get_or_create(name=role.value)
+        wanted = ROLE_MODEL_PERMISSIONS.get(role, [])
+        if wanted:
+            permissions = [
+                Permission.objects.get(content_type__app_label=label, codename=codename)
+                for label, codename in (name.split(".") for name in wanted)
+            ]
+            group.permissions.add(*permissions)
 
 
 def has_role(user, role):

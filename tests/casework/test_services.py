@@ -117,3 +117,14 @@ def test_roles_exist_after_migrate():
     from django.contrib.auth.models import Group
 
     assert set(Group.objects.values_list("name", flat=True)) >= {role.value for role in Role}
+
+
+def test_administrators_manage_staff_and_offices_but_not_case_content():
+    from django.contrib.auth.models import Group
+
+    administrator = UserFactory(username="admin1", is_staff=True)
+    administrator.groups.add(Group.objects.get(name=Role.ADMINISTRATOR))
+    assert administrator.has_perms(["casework.change_user", "casework.add_office", "casework.change_staffprofile"])
+    assert not administrator.has_perm("casework.view_case")
+    assert not administrator.has_perm("casework.view_person")
+    assert not administrator.has_perm("casework.delete_user")
