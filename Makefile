@@ -41,7 +41,8 @@ test: install messages lint
 	DEBUG=1 $(BIN)/python -m pytest
 
 bench: install
-	DEBUG=1 $(BIN)/python -m bench $(ONLY)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	DEBUG=1 DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench $(ONLY)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis

@@ -18,7 +18,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -52,7 +52,12 @@ class FieldContext:
     field: str
 
     def associated_data(self, row_id):
-        return f"v{FORMAT_VERSION}|{self.label}|{self.field}|{row_id}".encode()
+        return self._associated_prefix + str(row_id).encode()
+
+    @cached_property
+    def _associated_prefix(self):
+        # Built once per field rather than once per value (frozen: cached_property writes __dict__).
+        return f"v{FORMAT_VERSION}|{self.label}|{self.field}|".encode()
 
 
 def generate_key():
@@ -126,27 +131,43 @@ def _aead(master, label, field, key_id):
 class FieldCipher:
     def __init__(self, keyring):
         self.keyring = keyring
+        # (key id, model label, field) -> (AESGCM, stored-value header), looked up once per value.
+        # A keyring does not change once parsed; new keys mean a new cipher (casework.keys).
+        self._sealers = {}
+
+    def _sealer(self, key_id, context):
+        cache_key = (key_id, context.label, context.field)
+        sealer = self._sealers.get(cache_key)
+        if sealer is None:
+            aead = _aead(self.keyring.master(key_id), context.label, context.field, key_id)
+            header = bytes((FORMAT_VERSION, len(key_id))) + key_id.encode("ascii")
+            sealer = self._sealers[cache_key] = (aead, header)
+        return sealer
 
     def encrypt(self, plaintext, *, context, row_id):
-        key_id = self.keyring.active_id
+        aead, header = self._sealer(self.keyring.active_id, context)
         nonce = os.urandom(NONCE_BYTES)
-        aead = _aead(self.keyring.master(key_id), context.label, context.field, key_id)
-        sealed = aead.encrypt(nonce, plaintext, context.associated_data(row_id))
-        header = bytes((FORMAT_VERSION, len(key_id))) + key_id.encode("ascii")
-        return header + nonce + sealed
+        return header + nonce + aead.encrypt(nonce, plaintext, context.associated_data(row_id))
 
     def decrypt(self, stored, *, context, row_id):
-        def fail(reason):
-            return DecryptionError(label=context.label, field=context.field, row_id=row_id, reason=reason)
-
         stored = bytes(stored)
-        key_id, body = self._split(stored, fail)
-        nonce, sealed = body[:NONCE_BYTES], body[NONCE_BYTES:]
-        aead = _aead(self.keyring.master(key_id), context.label, context.field, key_id)
+        if len(stored) < 2 or stored[0] != FORMAT_VERSION:
+            raise _failure(context, row_id, "unknown storage format")
+        body_start = 2 + stored[1]
+        if len(stored) < body_start + NONCE_BYTES + 16:
+            raise _failure(context, row_id, "the stored value is truncated")
+        key_id = stored[2:body_start].decode("ascii", errors="replace")
+        sealer = self._sealers.get((key_id, context.label, context.field))  # cached only for configured keys
+        if sealer is None:
+            if key_id not in self.keyring:
+                raise _failure(context, row_id, f"key {key_id!r} is not configured")
+            sealer = self._sealer(key_id, context)
+        aead = sealer[0]
+        sealed_start = body_start + NONCE_BYTES
         try:
-            return aead.decrypt(nonce, sealed, context.associated_data(row_id))
+            return aead.decrypt(stored[body_start:sealed_start], stored[sealed_start:], context.associated_data(row_id))
         except InvalidTag:
-            raise fail("the value was altered, or belongs to another row or field") from None
+            raise _failure(context, row_id, "the value was altered, or belongs to another row or field") from None
 
     def key_id_of(self, stored):
         """The id of the key a stored value was encrypted with (for rotation and --verify)."""
@@ -155,17 +176,9 @@ class FieldCipher:
             return None
         return stored[2 : 2 + stored[1]].decode("ascii", errors="replace")
 
-    def _split(self, stored, fail):
-        if len(stored) < 2 or stored[0] != FORMAT_VERSION:
-            raise fail("unknown storage format")
-        id_length = stored[1]
-        body_start = 2 + id_length
-        if len(stored) < body_start + NONCE_BYTES + 16:
-            raise fail("the stored value is truncated")
-        key_id = stored[2:body_start].decode("ascii", errors="replace")
-        if key_id not in self.keyring:
-            raise fail(f"key {key_id!r} is not configured")
-        return key_id, stored[body_start:]
+
+def _failure(context, row_id, reason):
+    return DecryptionError(label=context.label, field=context.field, row_id=row_id, reason=reason)
 
 
 # --- Blind indexes -------------------------------------------------------------------------

@@ -139,18 +139,31 @@ class EncryptedField(models.BinaryField):
         pk = instance.pk
         if pk is None:
             raise EncryptedFieldMisuse(self.refusal("needs the row's primary key before a value is assigned"))
-        return str(pk if isinstance(pk, uuid.UUID) else self.model._meta.pk.to_python(pk))
+        # Every field of the row needs this string on every read and write: keep it with the very
+        # pk object it was made from, so a pk assigned later never reuses it.
+        cached = instance.__dict__.get("_encrypted_row_id")
+        if cached is not None and cached[0] is pk:
+            return cached[1]
+        row_id = str(pk if isinstance(pk, uuid.UUID) else self.model._meta.pk.to_python(pk))
+        instance.__dict__["_encrypted_row_id"] = (pk, row_id)
+        return row_id
+
+    def _plaintext_bytes(self, value):
+        """to_python() then encode(): what seal_into() encrypts. A type may do both in one pass."""
+        return self.encode(self.to_python(value))
 
     # --- Plaintext in and out -----------------------------------------------------------------
     def seal_into(self, instance, value):
         if value is None:
             instance.__dict__[self.attname] = None
-            instance.__dict__.setdefault("_changed_encrypted", set()).add(self.name)
-            return
-        row_id = self._row_id(instance)
-        ciphertext = field_cipher().encrypt(self.encode(self.to_python(value)), context=self.context, row_id=row_id)
-        instance.__dict__[self.attname] = Sealed(ciphertext, row_id)
-        instance.__dict__.setdefault("_changed_encrypted", set()).add(self.name)
+        else:
+            row_id = self._row_id(instance)
+            ciphertext = field_cipher().encrypt(self._plaintext_bytes(value), context=self.context, row_id=row_id)
+            instance.__dict__[self.attname] = Sealed(ciphertext, row_id)
+        changed = instance.__dict__.get("_changed_encrypted")
+        if changed is None:
+            changed = instance.__dict__["_changed_encrypted"] = set()
+        changed.add(self.name)
 
     def plaintext_of(self, instance):
         stored = getattr(instance, self.attname)  # loads a deferred column if need be
@@ -256,6 +269,9 @@ class EncryptedTextField(EncryptedField):
         return super().formfield(**{**defaults, **kwargs})
 
 
+_DATE_FIELD = models.DateField()  # only for its to_python(); making a Field per value is slow
+
+
 class EncryptedDateField(EncryptedField):
     description = _("Encrypted date")
 
@@ -266,12 +282,18 @@ class EncryptedDateField(EncryptedField):
         return datetime.date.fromisoformat(data.decode("ascii"))
 
     def to_python(self, value):
-        return models.DateField().to_python(value)
+        if type(value) is datetime.date:
+            return value  # what DateField.to_python() would return, without its checks
+        return _DATE_FIELD.to_python(value)
 
     def formfield(self, **kwargs):
         from django import forms
 
         return super().formfield(**{"form_class": forms.DateField, **kwargs})
+
+
+# What json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False) would build per call.
+_JSON_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class EncryptedJSONField(EncryptedField):
@@ -280,7 +302,7 @@ class EncryptedJSONField(EncryptedField):
     description = _("Encrypted JSON")
 
     def encode(self, value):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return _JSON_ENCODER.encode(value).encode("utf-8")
 
     def decode(self, data):
         return json.loads(data)
@@ -291,6 +313,14 @@ class EncryptedJSONField(EncryptedField):
         except (TypeError, ValueError):
             raise exceptions.ValidationError(_("This value cannot be stored."), code="invalid") from None
         return value
+
+    def _plaintext_bytes(self, value):
+        # One json.dumps instead of two: a value encode() accepts is one to_python() accepts, and
+        # to_python() returns it unchanged. Anything else takes the long way and fails as before.
+        try:
+            return self.encode(value)
+        except (TypeError, ValueError):
+            return self.encode(self.to_python(value))
 
     def formfield(self, **kwargs):
         from django import forms

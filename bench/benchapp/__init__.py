@@ -1,0 +1,1 @@
+"""Models that exist only for the benchmarks; installed by bench.settings, never by config.settings."""
