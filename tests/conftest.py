@@ -29,3 +29,9 @@ def lima(db):
 def maria_case(lima):
     """An adolescent girl's case in Lima, with every sensitive person field filled."""
     return open_case(lima, given_names="María José", family_names="Quispe Mamani", document_number="12.345.678")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashing costs ~0.3 s a password by design; tests need speed, not that protection."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -15,6 +15,10 @@ from ..fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField,
 class User(AbstractUser):
     """A member of staff. Roles are groups (casework.roles); users are deactivated, never deleted."""
 
+    language = models.CharField(
+        _("language"), max_length=8, choices=[("es", "Español"), ("en", "English")], blank=True, help_text=_("Language of the screens.")
+    )
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -92,12 +93,17 @@ def test_the_people_cover_every_routing_age_band_women_men_and_presumed_minors(d
     assert {"WOMAN", "MAN", "TRANS_WOMAN", "NON_BINARY"} <= staff_genders
 
 
+def sign_in(*, username, password):
+    """authenticate() as the login form calls it: django-axes needs the request."""
+    return authenticate(RequestFactory().post("/accounts/login/"), username=username, password=password)
+
+
 def test_each_demo_login_is_in_its_group_and_signs_in_with_the_printed_password(db):
     passwords = printed_passwords(seed())
 
     assert set(passwords) == set(DEMO_ROLES)
     for username, role in DEMO_ROLES.items():
-        user = authenticate(username=username, password=passwords[username])
+        user = sign_in(username=username, password=passwords[username])
         assert user is not None, username
         assert list(user.groups.values_list("name", flat=True)) == [role]
         assert not user.is_superuser
@@ -133,8 +139,8 @@ def test_reset_passwords_gives_the_four_logins_new_passwords_and_changes_nothing
     assert set(new_passwords) == set(DEMO_ROLES)
     for username in DEMO_ROLES:
         assert new_passwords[username] != old_passwords[username]
-        assert authenticate(username=username, password=new_passwords[username]) is not None
-        assert authenticate(username=username, password=old_passwords[username]) is None
+        assert sign_in(username=username, password=new_passwords[username]) is not None
+        assert sign_in(username=username, password=old_passwords[username]) is None
     after = snapshot()
     changed = {old[0] for old, new in zip(before["users"], after["users"], strict=True) if old != new}
     assert changed == set(DEMO_ROLES)
