@@ -4,9 +4,11 @@ For now a case is visible to a user holding the guardian object permission `view
 team assignment (issue 5) and supervision of offices (issue 4) grant it.
 """
 
+from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from .models import Case
+from . import audit
+from .models import AccessAction, Case
 
 
 def cases_visible_to(user):
@@ -14,3 +16,17 @@ def cases_visible_to(user):
     if not (user.is_authenticated and user.is_active):
         return Case.objects.none()
     return get_objects_for_user(user, "casework.view_case", klass=Case, accept_global_perms=False, with_superuser=False)
+
+
+def case_for(user, case_id, *, fields=()):
+    """The case if `user` may see it, with a VIEW event; otherwise a DENIED event and a 404.
+
+    "Not allowed" and "does not exist" are the same 404, so a response never reveals that a case
+    exists.
+    """
+    case = cases_visible_to(user).select_related("person", "office").filter(pk=case_id).first()
+    if case is None:
+        audit.record(action=AccessAction.DENIED, object_type=Case._meta.label_lower, object_id=str(case_id))
+        raise Http404
+    audit.record(action=AccessAction.VIEW, target=case, fields=fields)
+    return case

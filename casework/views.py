@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from .access import cases_visible_to
-from .choices import CaseStatus, Region
+from .access import case_for, cases_visible_to
+from .choices import CaseStatus, DocumentType, ExploitationType, Language, Region
+from .models import AccessAction, AccessEvent, Case, Person
 
 CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED)
 CASES_PER_PAGE = 25
@@ -44,3 +45,52 @@ def choose_language(request):
         request.user.language = language
         request.user.save(update_fields=["language"])
     return response
+
+
+CASE_FILE_FIELDS = (
+    "given_names",
+    "family_names",
+    "aliases",
+    "birth_date",
+    "age_estimate",
+    "document_type",
+    "document_number",
+    "languages",
+    "phone",
+    "address",
+    "notes",
+    "place_identified",
+    "summary",
+)
+
+
+def _labels(choices, codes):
+    names = dict(choices)
+    return [names.get(code, code) for code in codes]
+
+
+def _field_labels():
+    return {field.name: field.verbose_name for model in (Person, Case) for field in model._meta.fields}
+
+
+@login_required
+def case_file(request, case_id):
+    """Every section of the case a user may see; the view and its fields go to the access log."""
+    case = case_for(request.user, case_id, fields=CASE_FILE_FIELDS)
+    person = case.person
+    events = (
+        AccessEvent.objects.filter(object_id=str(case.pk), action__in=[AccessAction.CREATE, AccessAction.UPDATE])
+        .select_related("actor")
+        .order_by("-sequence")
+    )
+    labels = _field_labels()
+    history = [(event, [labels.get(name, name) for name in event.fields]) for event in events]
+    context = {
+        "case": case,
+        "person": person,
+        "document_type": dict(DocumentType.choices).get(person.document_type, person.document_type),
+        "languages": _labels(Language.choices, person.languages),
+        "exploitation_types": _labels(ExploitationType.choices, case.exploitation_types),
+        "history": history,
+    }
+    return render(request, "casework/case_file.html", context)
