@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from .factories import OfficeFactory, open_case
+from .factories import OfficeFactory, UserFactory, open_case
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in {"", "0", "false", "no"}
 
@@ -23,6 +23,14 @@ def service_missing(reason):
 @pytest.fixture
 def lima(db):
     return OfficeFactory(code="LIM", name="Lima", region="15")
+
+
+@pytest.fixture
+def alice(client):
+    """A caseworker, signed in on the test client (she sees only cases she is given)."""
+    user = UserFactory(username="alice")
+    client.force_login(user)
+    return user
 
 
 @pytest.fixture

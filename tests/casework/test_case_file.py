@@ -9,17 +9,10 @@ from guardian.shortcuts import assign_perm
 from casework import services
 from casework.models import AccessAction, AccessEvent
 
-from ..factories import UserFactory, open_case
+from ..factories import open_case
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 23)
-
-
-@pytest.fixture
-def alice(client):
-    user = UserFactory(username="alice")
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

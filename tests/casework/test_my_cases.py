@@ -13,13 +13,6 @@ pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 23)
 
 
-@pytest.fixture
-def alice(client):
-    user = UserFactory(username="alice")
-    client.force_login(user)
-    return user
-
-
 def give(user, *cases):
     for case in cases:
         assign_perm("casework.view_case", user, case)
