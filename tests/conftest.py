@@ -26,6 +26,12 @@ def lima(db):
 
 
 @pytest.fixture
+def english(client, settings):
+    """The test client has chosen English with the switcher (its cookie)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture
 def alice(client):
     """A caseworker, signed in on the test client (she sees only cases she is given)."""
     user = UserFactory(username="alice")

@@ -95,11 +95,11 @@ def test_the_login_page_is_in_spanish_by_default(client):
     assert "Sign in" not in body
 
 
-def test_the_right_password_signs_the_user_in_and_shows_her_cases(client, alice):
+def test_the_right_password_signs_the_user_in_and_shows_her_cases(client, alice, english):
     response = sign_in(client, "alice", PASSWORD)
     assert response.status_code == 302
     assert response["Location"] == "/"
-    home = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    home = client.get("/")
     assert home.status_code == 200
     assert "My cases" in page(home)
 
@@ -134,8 +134,8 @@ def test_a_wrong_password_and_an_unknown_username_look_exactly_the_same(client, 
     assert not is_signed_in(client)
 
 
-def test_a_wrong_password_shows_the_one_generic_message_and_keeps_the_username(client, alice):
-    response = sign_in(client, "alice", WRONG, HTTP_ACCEPT_LANGUAGE="en")
+def test_a_wrong_password_shows_the_one_generic_message_and_keeps_the_username(client, alice, english):
+    response = sign_in(client, "alice", WRONG)
     body = page(response)
     assert response.status_code == 200
     assert "The username or password is not right." in body
@@ -186,10 +186,10 @@ def test_four_failures_do_not_lock_and_a_success_clears_them(client, alice):
     assert sign_in(client, "alice", PASSWORD).status_code == 302
 
 
-def test_the_locked_out_page_is_in_english_for_english_readers(client, alice):
+def test_the_locked_out_page_is_in_english_for_english_readers(client, alice, english):
     for _ in range(4):
         sign_in(client, "alice", WRONG)
-    response = sign_in(client, "alice", WRONG, HTTP_ACCEPT_LANGUAGE="en")
+    response = sign_in(client, "alice", WRONG)
     assert response.status_code == 429
     assert '<html lang="en">' in page(response)
     assert "Too many attempts" in page(response)
@@ -366,7 +366,7 @@ def test_a_signed_in_users_choice_is_saved_and_follows_her_to_a_new_session(clie
     assert "My cases" in body
 
 
-def test_the_saved_choice_wins_over_the_browser_language(client):
+def test_the_saved_choice_wins_over_the_browser_language_and_the_cookie(client, english):
     rosa = make_user("rosa", language="es")
     client.force_login(rosa)
     body = page(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
@@ -384,3 +384,9 @@ def test_an_unknown_language_changes_nothing(client, alice):
     alice.refresh_from_db()
     assert alice.language == ""
     assert '<html lang="es">' in page(client.get("/"))
+
+
+def test_spanish_is_the_default_whatever_the_browser_prefers(client):
+    body = page(client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"))
+    assert '<html lang="es">' in body
+    assert "Iniciar sesión" in body
