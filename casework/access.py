@@ -18,13 +18,18 @@ def cases_visible_to(user):
     return get_objects_for_user(user, "casework.view_case", klass=Case, accept_global_perms=False, with_superuser=False)
 
 
-def case_for(user, case_id, *, fields=()):
-    """The case if `user` may see it, with a VIEW event; otherwise a DENIED event and a 404.
+def case_for(user, case_id, *, fields=(), permission="view_case"):
+    """The case if `user` holds `permission` on it, with a VIEW event; else a DENIED event and a 404.
 
     "Not allowed" and "does not exist" are the same 404, so a response never reveals that a case
     exists.
     """
-    case = cases_visible_to(user).select_related("person", "office").filter(pk=case_id).first()
+    allowed = cases_visible_to(user)
+    if permission != "view_case":
+        allowed = allowed & get_objects_for_user(
+            user, f"casework.{permission}", klass=Case, accept_global_perms=False, with_superuser=False
+        )
+    case = allowed.select_related("person", "office").filter(pk=case_id).first()
     if case is None:
         audit.record(action=AccessAction.DENIED, object_type=Case._meta.label_lower, object_id=str(case_id))
         raise Http404

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
 
 from . import audit
 from .age import AgeEvidenceError
@@ -72,6 +73,10 @@ def case_open(*, actor, office, person_fields, case_fields, today=None):
         case.full_clean()
         case.save()
         audit.record(action=AccessAction.CREATE, target=case, actor=actor, fields=[*person_fields, *case_fields])
+        if actor is not None:
+            # Whoever takes the intake works the case until a team is assigned.
+            assign_perm("casework.view_case", actor, case)
+            assign_perm("casework.change_case", actor, case)
     return case
 
 

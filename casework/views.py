@@ -1,15 +1,20 @@
 """Caseworker screens. Thin: parse, call access or a service, render."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.db.models import Max
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from . import services
 from .access import case_for, cases_visible_to
 from .choices import CaseStatus, DocumentType, ExploitationType, Language, Region
+from .forms import IdentitySection, VersionedForm
 from .models import AccessAction, AccessEvent, Case, Person
 
 CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED)
@@ -92,5 +97,78 @@ def case_file(request, case_id):
         "languages": _labels(Language.choices, person.languages),
         "exploitation_types": _labels(ExploitationType.choices, case.exploitation_types),
         "history": history,
+        "can_edit": request.user.has_perm("casework.change_case", case),
     }
     return render(request, "casework/case_file.html", context)
+
+
+IDENTITY_FIELDS = tuple(IdentitySection.base_fields)
+
+
+class IdentityEdit(VersionedForm, IdentitySection):
+    pass
+
+
+def _add_service_errors(form, error):
+    """Put a service's ValidationError next to the form's fields (or on top when it has none)."""
+    for field, field_errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_errors)
+
+
+@login_required
+def case_new(request):
+    """Intake: the identity of the person opens the case; the other sections follow on the case."""
+    profile = getattr(request.user, "staff_profile", None)
+    if profile is None:
+        return render(request, "casework/no_office.html", status=403)
+    form = IdentitySection(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_open(actor=request.user, office=profile.office, person_fields=form.person_fields(), case_fields={})
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Case %(reference)s opened.") % {"reference": case.reference})
+            return redirect("case_file", case_id=case.pk)
+    return render(request, "casework/section_form.html", {"form": form, "title": _("New case: identity")})
+
+
+def _latest_event():
+    return AccessEvent.objects.aggregate(latest=Max("sequence"))["latest"] or 0
+
+
+def _changed_since(case, seen_event):
+    """Field labels changed on the case by others after `seen_event` (never the values)."""
+    labels = _field_labels()
+    events = AccessEvent.objects.filter(object_id=str(case.pk), action=AccessAction.UPDATE, sequence__gt=seen_event)
+    return sorted({str(labels.get(name, name)) for event in events for name in event.fields})
+
+
+@login_required
+def case_identity_edit(request, case_id):
+    """Edit the identity section; a save made meanwhile in another tab is never overwritten."""
+    case = case_for(request.user, case_id, fields=IDENTITY_FIELDS, permission="change_case")
+    if request.method != "POST":
+        initial = {**IdentitySection.initial_from(case.person), "version": case.version, "seen_event": _latest_event()}
+        form = IdentityEdit(initial=initial)
+        return render(request, "casework/section_form.html", {"form": form, "case": case, "title": _("Identity")})
+    form = IdentityEdit(request.POST)
+    conflict = None
+    if form.is_valid():
+        try:
+            services.case_update(
+                actor=request.user, case=case, expected_version=form.cleaned_data["version"], person_fields=form.person_fields()
+            )
+        except services.StaleEdit as stale:
+            conflict = _changed_since(case, form.cleaned_data["seen_event"])
+            # What the user typed stays in the form; saving again applies it over the other edit.
+            data = request.POST.copy()
+            data["version"], data["seen_event"] = stale.current_version, _latest_event()
+            form = IdentityEdit(data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Identity saved."))
+            return redirect("case_file", case_id=case.pk)
+    context = {"form": form, "case": case, "title": _("Identity"), "conflict": conflict}
+    return render(request, "casework/section_form.html", context, status=409 if conflict is not None else 200)
