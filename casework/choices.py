@@ -155,3 +155,58 @@ class Language(models.TextChoices):
     PORTUGUESE = "por", _("Portuguese")
     ENGLISH = "eng", _("English")
     OTHER = "other", _("Other language")
+
+
+class MeansOfControl(models.TextChoices):
+    DEBT_BONDAGE = "DEBT_BONDAGE", _("Debt bondage")
+    TAKES_EARNINGS = "TAKES_EARNINGS", _("Takes earnings")
+    THREATS = "THREATS", _("Threats")
+    USES_CHILDREN = "USES_CHILDREN", _("Uses the children")
+    THREAT_OF_AUTHORITIES = "THREAT_OF_AUTHORITIES", _("Threat of the authorities")
+    PSYCHOLOGICAL_ABUSE = "PSYCHOLOGICAL_ABUSE", _("Psychological abuse")
+    PHYSICAL_ABUSE = "PHYSICAL_ABUSE", _("Physical abuse")
+    SEXUAL_ABUSE = "SEXUAL_ABUSE", _("Sexual abuse")
+    FALSE_PROMISES = "FALSE_PROMISES", _("False promises")
+    SUBSTANCES = "SUBSTANCES", _("Alcohol or drugs")
+    RESTRICTS_MOVEMENT = "RESTRICTS_MOVEMENT", _("Restricts movement")
+    RESTRICTS_MONEY = "RESTRICTS_MONEY", _("Restricts access to money")
+    RESTRICTS_MEDICAL_CARE = "RESTRICTS_MEDICAL_CARE", _("Restricts medical care")
+    WITHHOLDS_NECESSITIES = "WITHHOLDS_NECESSITIES", _("Withholds food, sleep or other necessities")
+    EXCESSIVE_HOURS = "EXCESSIVE_HOURS", _("Excessive working hours")
+    WITHHOLDS_DOCUMENTS = "WITHHOLDS_DOCUMENTS", _("Withholds documents")
+    OTHER = "OTHER", _("Other")
+
+
+class RecruiterRelation(models.TextChoices):
+    INTIMATE_PARTNER = "INTIMATE_PARTNER", _("Intimate partner")
+    FAMILY = "FAMILY", _("Family")
+    FRIEND = "FRIEND", _("Friend")
+    OTHER = "OTHER", _("Other")
+    UNKNOWN = "UNKNOWN", _("Unknown")
+
+
+class RecruitmentChannel(models.TextChoices):
+    JOB_OFFER = "JOB_OFFER", _("Job offer")
+    SOCIAL_MEDIA = "SOCIAL_MEDIA", _("Social media")
+    INTIMATE_PARTNER = "INTIMATE_PARTNER", _("Intimate partner")
+    FAMILY = "FAMILY", _("Family")
+    ABDUCTION = "ABDUCTION", _("Abduction")
+    EDUCATION_OFFER = "EDUCATION_OFFER", _("Offer of education")
+    PUBLIC_PLACE = "PUBLIC_PLACE", _("Public place")
+    OTHER = "OTHER", _("Other")
+    UNKNOWN = "UNKNOWN", _("Unknown")
+
+
+class Institution(models.TextChoices):
+    """Who identified the person, or decided the trafficking status."""
+
+    POLICE = "POLICE", _("National Police (PNP)")
+    PROSECUTOR = "PROSECUTOR", _("Public Prosecutor's Office")
+    MIMP = "MIMP", _("Ministry of Women (MIMP)")
+    LABOUR_INSPECTION = "LABOUR_INSPECTION", _("Labour inspection (SUNAFIL)")
+    MIGRATION = "MIGRATION", _("Migration authority")
+    HEALTH = "HEALTH", _("Health service")
+    OMBUDSMAN = "OMBUDSMAN", _("Ombudsman's Office")
+    NGO = "NGO", _("Civil society organisation")
+    THIS_AGENCY = "THIS_AGENCY", _("This agency")
+    OTHER = "OTHER", _("Other")

@@ -6,7 +6,19 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import DocumentType, Gender, Language
+from .choices import (
+    DocumentType,
+    ExploitationType,
+    Gender,
+    Institution,
+    LabourSector,
+    Language,
+    MeansOfControl,
+    RecruiterRelation,
+    RecruitmentChannel,
+    Region,
+    TraffickingStatus,
+)
 
 AGE = [MinValueValidator(0), MaxValueValidator(120)]
 
@@ -72,6 +84,10 @@ class IdentitySection(forms.Form):
             self.add_error("birth_date", _("Give the date of birth or an estimated age range."))
         return data
 
+    def changes(self):
+        """(person fields, case fields) to save."""
+        return self.person_fields(), {}
+
     def person_fields(self):
         """The cleaned values as Person fields."""
         data = self.cleaned_data
@@ -96,7 +112,8 @@ class IdentitySection(forms.Form):
         }
 
     @staticmethod
-    def initial_from(person):
+    def initial_from(case):
+        person = case.person
         estimate = person.age_estimate or {}
         return {
             "given_names": person.given_names,
@@ -116,3 +133,68 @@ class IdentitySection(forms.Form):
             "address": person.address,
             "notes": person.notes,
         }
+
+
+def _optional(choices):
+    return [("", "—"), *choices]
+
+
+LABOUR_FORMS = {ExploitationType.LABOUR, ExploitationType.SERVITUDE, ExploitationType.CHILD_LABOUR, ExploitationType.FORCED_BEGGING}
+
+
+class SituationSection(forms.Form):
+    """What happened: trafficking status, forms of exploitation, recruitment, where and when."""
+
+    trafficking_status = forms.ChoiceField(label=_("Trafficking status"), choices=TraffickingStatus.choices)
+    trafficking_status_decided_by = forms.ChoiceField(label=_("Status decided by"), choices=_optional(Institution.choices), required=False)
+    exploitation_types = forms.MultipleChoiceField(
+        label=_("Forms of exploitation"), choices=ExploitationType.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    labour_sector = forms.ChoiceField(label=_("Labour sector"), choices=_optional(LabourSector.choices), required=False)
+    means_of_control = forms.MultipleChoiceField(
+        label=_("Means of control"), choices=MeansOfControl.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    recruiter_relation = forms.ChoiceField(
+        label=_("Relation to the recruiter"), choices=_optional(RecruiterRelation.choices), required=False
+    )
+    recruitment_channel = forms.ChoiceField(
+        label=_("How the person was recruited"), choices=_optional(RecruitmentChannel.choices), required=False
+    )
+    region = forms.ChoiceField(label=_("Region where identified"), choices=Region.choices)
+    place_identified = forms.CharField(label=_("Place identified"), max_length=300, required=False)
+    identified_by = forms.ChoiceField(label=_("Identified by"), choices=_optional(Institution.choices), required=False)
+    identified_on = forms.DateField(label=_("Date identified"), required=False, widget=date_input())
+    summary = forms.CharField(label=_("Summary"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
+
+    CASE_FIELDS = (
+        "trafficking_status",
+        "trafficking_status_decided_by",
+        "exploitation_types",
+        "labour_sector",
+        "means_of_control",
+        "recruiter_relation",
+        "recruitment_channel",
+        "region",
+        "place_identified",
+        "identified_by",
+        "identified_on",
+        "summary",
+    )
+
+    def clean(self):
+        data = super().clean()
+        identified_on = data.get("identified_on")
+        if identified_on and identified_on > timezone.localdate():
+            self.add_error("identified_on", _("The date identified cannot be in the future."))
+        if data.get("labour_sector") and not LABOUR_FORMS & set(data.get("exploitation_types", [])):
+            self.add_error(
+                "labour_sector", _("A labour sector goes with a form of labour exploitation: tick one, or leave the sector empty.")
+            )
+        return data
+
+    def changes(self):
+        return {}, {name: self.cleaned_data[name] for name in self.CASE_FIELDS}
+
+    @classmethod
+    def initial_from(cls, case):
+        return {name: getattr(case, name) for name in cls.CASE_FIELDS}

@@ -7,7 +7,7 @@ urlpatterns = [
     path("", views.my_cases, name="home"),
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<uuid:case_id>/", views.case_file, name="case_file"),
-    path("cases/<uuid:case_id>/identity/", views.case_identity_edit, name="case_identity_edit"),
+    path("cases/<uuid:case_id>/<slug:section>/", views.case_section_edit, name="case_section_edit"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -13,8 +14,8 @@ from django.views.i18n import set_language
 
 from . import services
 from .access import case_for, cases_visible_to
-from .choices import CaseStatus, DocumentType, ExploitationType, Language, Region
-from .forms import IdentitySection, VersionedForm
+from .choices import CaseStatus, DocumentType, ExploitationType, Language, MeansOfControl, Region
+from .forms import IdentitySection, SituationSection, VersionedForm
 from .models import AccessAction, AccessEvent, Case, Person
 
 CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED)
@@ -96,17 +97,26 @@ def case_file(request, case_id):
         "document_type": dict(DocumentType.choices).get(person.document_type, person.document_type),
         "languages": _labels(Language.choices, person.languages),
         "exploitation_types": _labels(ExploitationType.choices, case.exploitation_types),
+        "means_of_control": _labels(MeansOfControl.choices, case.means_of_control),
         "history": history,
         "can_edit": request.user.has_perm("casework.change_case", case),
     }
     return render(request, "casework/case_file.html", context)
 
 
-IDENTITY_FIELDS = tuple(IdentitySection.base_fields)
-
-
 class IdentityEdit(VersionedForm, IdentitySection):
     pass
+
+
+class SituationEdit(VersionedForm, SituationSection):
+    pass
+
+
+# The sections of a case that are edited one at a time: (form, title, saved message).
+SECTIONS = {
+    "identity": (IdentityEdit, _("Identity"), _("Identity saved.")),
+    "situation": (SituationEdit, _("Situation"), _("Situation saved.")),
+}
 
 
 def _add_service_errors(form, error):
@@ -145,30 +155,38 @@ def _changed_since(case, seen_event):
 
 
 @login_required
-def case_identity_edit(request, case_id):
-    """Edit the identity section; a save made meanwhile in another tab is never overwritten."""
-    case = case_for(request.user, case_id, fields=IDENTITY_FIELDS, permission="change_case")
+def case_section_edit(request, case_id, section):
+    """Edit one section; a save made meanwhile in another tab is never overwritten."""
+    if section not in SECTIONS:
+        raise Http404
+    form_class, title, saved = SECTIONS[section]
+    fields = [name for name in form_class.base_fields if name not in VersionedForm.base_fields]
+    case = case_for(request.user, case_id, fields=fields, permission="change_case")
+    context = {"case": case, "title": title, "conflict": None}
     if request.method != "POST":
-        initial = {**IdentitySection.initial_from(case.person), "version": case.version, "seen_event": _latest_event()}
-        form = IdentityEdit(initial=initial)
-        return render(request, "casework/section_form.html", {"form": form, "case": case, "title": _("Identity")})
-    form = IdentityEdit(request.POST)
-    conflict = None
+        context["form"] = form_class(initial={**form_class.initial_from(case), "version": case.version, "seen_event": _latest_event()})
+        return render(request, "casework/section_form.html", context)
+    form = form_class(request.POST)
     if form.is_valid():
+        person_fields, case_fields = form.changes()
         try:
             services.case_update(
-                actor=request.user, case=case, expected_version=form.cleaned_data["version"], person_fields=form.person_fields()
+                actor=request.user,
+                case=case,
+                expected_version=form.cleaned_data["version"],
+                person_fields=person_fields,
+                case_fields=case_fields,
             )
         except services.StaleEdit as stale:
-            conflict = _changed_since(case, form.cleaned_data["seen_event"])
+            context["conflict"] = _changed_since(case, form.cleaned_data["seen_event"])
             # What the user typed stays in the form; saving again applies it over the other edit.
             data = request.POST.copy()
             data["version"], data["seen_event"] = stale.current_version, _latest_event()
-            form = IdentityEdit(data)
+            form = form_class(data)
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
-            messages.success(request, _("Identity saved."))
+            messages.success(request, saved)
             return redirect("case_file", case_id=case.pk)
-    context = {"form": form, "case": case, "title": _("Identity"), "conflict": conflict}
-    return render(request, "casework/section_form.html", context, status=409 if conflict is not None else 200)
+    context["form"] = form
+    return render(request, "casework/section_form.html", context, status=409 if context["conflict"] is not None else 200)

@@ -4,7 +4,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from ..choices import CaseStatus, ExploitationType, LabourSector, Region, TraffickingStatus
+from ..choices import (
+    CaseStatus,
+    ExploitationType,
+    Institution,
+    LabourSector,
+    MeansOfControl,
+    RecruiterRelation,
+    RecruitmentChannel,
+    Region,
+    TraffickingStatus,
+)
 from ..fields import EncryptedTextField, SensitiveModel
 from .people import Office, Person
 
@@ -17,7 +27,14 @@ class Case(SensitiveModel):
     trafficking_status = models.CharField(
         _("trafficking status"), max_length=16, choices=TraffickingStatus.choices, default=TraffickingStatus.POSSIBLE
     )
+    trafficking_status_decided_by = models.CharField(
+        _("trafficking status decided by"), max_length=20, choices=Institution.choices, blank=True
+    )
+    identified_by = models.CharField(_("identified by"), max_length=20, choices=Institution.choices, blank=True)
     exploitation_types = models.JSONField(_("forms of exploitation"), default=list, blank=True)
+    means_of_control = models.JSONField(_("means of control"), default=list, blank=True)
+    recruiter_relation = models.CharField(_("relation to the recruiter"), max_length=20, choices=RecruiterRelation.choices, blank=True)
+    recruitment_channel = models.CharField(_("how the person was recruited"), max_length=20, choices=RecruitmentChannel.choices, blank=True)
     labour_sector = models.CharField(_("labour sector"), max_length=16, choices=LabourSector.choices, blank=True)
     region = models.CharField(_("region"), max_length=2, choices=Region.choices)
     identified_on = models.DateField(_("date identified"), null=True, blank=True)
@@ -47,6 +64,9 @@ class Case(SensitiveModel):
         unknown = [code for code in self.exploitation_types if code not in ExploitationType.values]
         if unknown:
             raise ValidationError({"exploitation_types": _("Unknown forms of exploitation: %(codes)s") % {"codes": ", ".join(unknown)}})
+        unknown = [code for code in self.means_of_control if code not in MeansOfControl.values]
+        if unknown:
+            raise ValidationError({"means_of_control": _("Unknown means of control: %(codes)s") % {"codes": ", ".join(unknown)}})
 
 
 class CaseReferenceCounter(models.Model):
