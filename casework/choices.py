@@ -210,3 +210,13 @@ class Institution(models.TextChoices):
     NGO = "NGO", _("Civil society organisation")
     THIS_AGENCY = "THIS_AGENCY", _("This agency")
     OTHER = "OTHER", _("Other")
+
+
+class StatementSetting(models.TextChoices):
+    """Where the person's account was taken, so that nobody takes it again."""
+
+    SINGLE_INTERVIEW = "SINGLE_INTERVIEW", _("Single interview at the Prosecutor's Office (Cámara Gesell)")
+    PROSECUTOR = "PROSECUTOR", _("Prosecutor's Office, other statement")
+    POLICE = "POLICE", _("Police")
+    THIS_AGENCY = "THIS_AGENCY", _("This agency")
+    OTHER = "OTHER", _("Other")

@@ -14,9 +14,11 @@ from .choices import (
     LabourSector,
     Language,
     MeansOfControl,
+    PreferredGender,
     RecruiterRelation,
     RecruitmentChannel,
     Region,
+    StatementSetting,
     TraffickingStatus,
 )
 
@@ -198,3 +200,42 @@ class SituationSection(forms.Form):
     @classmethod
     def initial_from(cls, case):
         return {name: getattr(case, name) for name in cls.CASE_FIELDS}
+
+
+class StatementSection(forms.Form):
+    """The person tells their story once: record whether, where and when it was taken."""
+
+    statement_taken = forms.BooleanField(label=_("The person's account has already been taken"), required=False)
+    statement_setting = forms.ChoiceField(label=_("Where"), choices=_optional(StatementSetting.choices), required=False)
+    statement_taken_on = forms.DateField(label=_("When"), required=False, widget=date_input())
+    statement_reference = forms.CharField(
+        label=_("Reference"), max_length=200, required=False, help_text=_("E.g. the prosecutor's file number; never the account itself.")
+    )
+    preferred_interviewer_gender = forms.ChoiceField(
+        label=_("Preferred gender of the person who interviews and visits"), choices=PreferredGender.choices
+    )
+
+    CASE_FIELDS = ("statement_taken", "statement_setting", "statement_taken_on", "statement_reference")
+
+    def clean(self):
+        data = super().clean()
+        taken_on = data.get("statement_taken_on")
+        if taken_on and taken_on > timezone.localdate():
+            self.add_error("statement_taken_on", _("The date cannot be in the future."))
+        if data.get("statement_taken"):
+            if not data.get("statement_setting"):
+                self.add_error("statement_setting", _("Say where the account was taken, so that nobody asks for it again."))
+        elif any(data.get(name) for name in self.CASE_FIELDS[1:]):
+            self.add_error("statement_taken", _("Tick this box if the account was taken, or leave the details empty."))
+        return data
+
+    def changes(self):
+        case_fields = {name: self.cleaned_data[name] for name in self.CASE_FIELDS}
+        return {"preferred_interviewer_gender": self.cleaned_data["preferred_interviewer_gender"]}, case_fields
+
+    @classmethod
+    def initial_from(cls, case):
+        return {
+            **{name: getattr(case, name) for name in cls.CASE_FIELDS},
+            "preferred_interviewer_gender": case.person.preferred_interviewer_gender,
+        }

@@ -15,7 +15,7 @@ from django.views.i18n import set_language
 from . import services
 from .access import case_for, cases_visible_to
 from .choices import CaseStatus, DocumentType, ExploitationType, Language, MeansOfControl, Region
-from .forms import IdentitySection, SituationSection, VersionedForm
+from .forms import IdentitySection, SituationSection, StatementSection, VersionedForm
 from .models import AccessAction, AccessEvent, Case, Person
 
 CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED)
@@ -67,6 +67,7 @@ CASE_FILE_FIELDS = (
     "notes",
     "place_identified",
     "summary",
+    "statement_reference",
 )
 
 
@@ -112,10 +113,15 @@ class SituationEdit(VersionedForm, SituationSection):
     pass
 
 
+class StatementEdit(VersionedForm, StatementSection):
+    pass
+
+
 # The sections of a case that are edited one at a time: (form, title, saved message).
 SECTIONS = {
     "identity": (IdentityEdit, _("Identity"), _("Identity saved.")),
     "situation": (SituationEdit, _("Situation"), _("Situation saved.")),
+    "statement": (StatementEdit, _("Single statement and interviews"), _("Statement details saved.")),
 }
 
 

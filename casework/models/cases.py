@@ -13,6 +13,7 @@ from ..choices import (
     RecruiterRelation,
     RecruitmentChannel,
     Region,
+    StatementSetting,
     TraffickingStatus,
 )
 from ..fields import EncryptedTextField, SensitiveModel
@@ -42,6 +43,11 @@ class Case(SensitiveModel):
     reintegration_started_on = models.DateField(_("reintegration started"), null=True, blank=True)
     care_ended_on = models.DateField(_("care ended"), null=True, blank=True)
     closed_on = models.DateField(_("date closed"), null=True, blank=True)
+
+    statement_taken = models.BooleanField(_("the person's account has been taken"), default=False)
+    statement_setting = models.CharField(_("where the account was taken"), max_length=20, choices=StatementSetting.choices, blank=True)
+    statement_taken_on = models.DateField(_("date the account was taken"), null=True, blank=True)
+    statement_reference = EncryptedTextField(_("reference of the statement"), max_length=200, blank=True)
 
     place_identified = EncryptedTextField(_("place identified"), max_length=300, blank=True)
     summary = EncryptedTextField(_("summary"), max_length=5000, blank=True)

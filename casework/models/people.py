@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..age import AgeEvidence, assess, month_of
-from ..choices import AgeBand, Discipline, Gender, Language, Region, Sector
+from ..choices import AgeBand, Discipline, Gender, Language, PreferredGender, Region, Sector
 from ..fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField, SensitiveModel
 
 
@@ -109,6 +109,12 @@ class Person(SensitiveModel):
     # Plaintext, each for a stated reason (docs/ARCHITECTURE.md).
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, default=Gender.NOT_STATED)
     nationality = models.CharField(_("nationality"), max_length=3, blank=True, help_text=_("ISO 3166 alpha-3 code."))
+    preferred_interviewer_gender = models.CharField(
+        _("preferred gender of the person who interviews and visits"),
+        max_length=16,
+        choices=PreferredGender.choices,
+        default=PreferredGender.NOT_ASKED,
+    )
     birth_date_is_estimated = models.BooleanField(_("the date of birth is an estimate"), default=False)
     age_band = models.CharField(_("age band"), max_length=16, choices=AgeBand.choices)
     presumed_minor = models.BooleanField(_("presumed minor (age to be assessed)"), default=False)

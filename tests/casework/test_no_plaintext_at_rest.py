@@ -69,7 +69,11 @@ def person_canaries(i):
 
 
 def case_canaries(i):
-    return {"place_identified": f"Canary{i}Lugar, Madre de Díos", "summary": f"Canary{i}Resumen: captada con una oferta de trabajo."}
+    return {
+        "place_identified": f"Canary{i}Lugar, Madre de Díos",
+        "summary": f"Canary{i}Resumen: captada con una oferta de trabajo.",
+        "statement_reference": f"Canary{i}Carpeta fiscal 2026-{i:04d}",
+    }
 
 
 def texts_of(value):
@@ -135,8 +139,8 @@ def canary_cases():
     office = OfficeFactory(code="CAN", name="Oficina de prueba", region="17")
     cases = [open_case(office, case_fields=case_canaries(i), **person_canaries(i)) for i in range(CASES)]
     ciphertexts = stored_ciphertexts()
-    # 50 people x 9 always-set fields + 50 x one of birth date or age estimate + 50 cases x 2.
-    assert len(ciphertexts) == CASES * (9 + 1 + 2)
+    # 50 people x 9 always-set fields + 50 x one of birth date or age estimate + 50 cases x 3.
+    assert len(ciphertexts) == CASES * (9 + 1 + 3)
     return cases, ciphertexts
 
 

@@ -121,7 +121,7 @@ def rotation_events():
 def test_it_walks_every_model_with_encrypted_fields():
     found = {model: [field.name for field in fields] for model, fields in rotation.encrypted_models()}
     assert set(found) >= {Person, Case}
-    assert found[Case] == ["place_identified", "summary"]
+    assert set(found[Case]) == {field.name for field in encrypted_fields(Case)} >= {"place_identified", "summary"}
     assert set(found[Person]) == {field.name for field in encrypted_fields(Person)}
 
 
