@@ -40,6 +40,17 @@ def alice(client):
 
 
 @pytest.fixture
+def editable_case(alice, lima):
+    """A case alice may see and change, as if she had taken its intake."""
+    from guardian.shortcuts import assign_perm
+
+    case = open_case(lima)
+    assign_perm("casework.view_case", alice, case)
+    assign_perm("casework.change_case", alice, case)
+    return case
+
+
+@pytest.fixture
 def maria_case(lima):
     """An adolescent girl's case in Lima, with every sensitive person field filled."""
     return open_case(lima, given_names="María José", family_names="Quispe Mamani", document_number="12.345.678")

@@ -1,11 +1,8 @@
 """The situation section of a case: what happened, recruitment, where and when."""
 
 import pytest
-from guardian.shortcuts import assign_perm
 
 from casework.models import Case
-
-from ..factories import open_case
 
 pytestmark = pytest.mark.django_db
 
@@ -25,21 +22,13 @@ SITUATION = {
 }
 
 
-@pytest.fixture
-def alices_case(alice, lima):
-    case = open_case(lima)
-    assign_perm("casework.view_case", alice, case)
-    assign_perm("casework.change_case", alice, case)
-    return case
-
-
 def save_situation(client, case, **changes):
     return client.post(f"/cases/{case.pk}/situation/", {**SITUATION, "version": case.version, "seen_event": 0, **changes})
 
 
-def test_the_situation_is_saved_and_shown_on_the_case_file(client, alices_case, english):
-    assert save_situation(client, alices_case).status_code == 302
-    case = Case.objects.get(pk=alices_case.pk)
+def test_the_situation_is_saved_and_shown_on_the_case_file(client, editable_case, english):
+    assert save_situation(client, editable_case).status_code == 302
+    case = Case.objects.get(pk=editable_case.pk)
     assert (case.trafficking_status, case.labour_sector, case.region, case.version) == ("CONFIRMED", "MINING", "17", 2)
     assert case.means_of_control == ["DEBT_BONDAGE", "WITHHOLDS_DOCUMENTS"]
     assert case.place_identified == "Campamento minero, La Pampa"
@@ -48,9 +37,9 @@ def test_the_situation_is_saved_and_shown_on_the_case_file(client, alices_case, 
         assert shown in page
 
 
-def test_the_form_opens_filled_with_what_the_case_holds(client, alices_case):
-    save_situation(client, alices_case)
-    form = client.get(f"/cases/{alices_case.pk}/situation/").context["form"]
+def test_the_form_opens_filled_with_what_the_case_holds(client, editable_case):
+    save_situation(client, editable_case)
+    form = client.get(f"/cases/{editable_case.pk}/situation/").context["form"]
     assert form.initial["means_of_control"] == ["DEBT_BONDAGE", "WITHHOLDS_DOCUMENTS"]
     assert form.initial["version"] == 2
 
@@ -66,19 +55,19 @@ def test_the_form_opens_filled_with_what_the_case_holds(client, alices_case):
         ({"trafficking_status": ""}, "trafficking_status"),
     ],
 )
-def test_bad_situations_are_refused_with_the_field_named(client, alices_case, changes, field):
-    response = save_situation(client, alices_case, **changes)
+def test_bad_situations_are_refused_with_the_field_named(client, editable_case, changes, field):
+    response = save_situation(client, editable_case, **changes)
     assert response.status_code == 200
     assert field in response.context["form"].errors
-    assert Case.objects.get(pk=alices_case.pk).version == 1
+    assert Case.objects.get(pk=editable_case.pk).version == 1
 
 
-def test_an_unknown_section_is_a_404(client, alices_case):
-    assert client.get(f"/cases/{alices_case.pk}/secrets/").status_code == 404
+def test_an_unknown_section_is_a_404(client, editable_case):
+    assert client.get(f"/cases/{editable_case.pk}/secrets/").status_code == 404
 
 
-def test_a_stale_situation_edit_is_refused(client, alices_case):
-    save_situation(client, alices_case)
-    response = save_situation(client, alices_case, summary="otra versión")
+def test_a_stale_situation_edit_is_refused(client, editable_case):
+    save_situation(client, editable_case)
+    response = save_situation(client, editable_case, summary="otra versión")
     assert response.status_code == 409
-    assert Case.objects.get(pk=alices_case.pk).summary == SITUATION["summary"]
+    assert Case.objects.get(pk=editable_case.pk).summary == SITUATION["summary"]

@@ -1,21 +1,10 @@
 """The single statement: whether, where and when the person's account was taken, so nobody asks again."""
 
 import pytest
-from guardian.shortcuts import assign_perm
 
 from casework.models import Case
 
-from ..factories import open_case
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alices_case(alice, lima):
-    case = open_case(lima)
-    assign_perm("casework.view_case", alice, case)
-    assign_perm("casework.change_case", alice, case)
-    return case
 
 
 def save(client, case, **fields):
@@ -23,17 +12,17 @@ def save(client, case, **fields):
     return client.post(f"/cases/{case.pk}/statement/", data)
 
 
-def test_a_statement_taken_in_the_single_interview_is_recorded_and_shown(client, alices_case, english):
+def test_a_statement_taken_in_the_single_interview_is_recorded_and_shown(client, editable_case, english):
     response = save(
         client,
-        alices_case,
+        editable_case,
         statement_taken="on",
         statement_setting="SINGLE_INTERVIEW",
         statement_taken_on="2026-10-05",
         statement_reference="CF 123-2026",
     )
     assert response.status_code == 302
-    case = Case.objects.select_related("person").get(pk=alices_case.pk)
+    case = Case.objects.select_related("person").get(pk=editable_case.pk)
     assert (case.statement_taken, case.statement_setting, case.statement_reference) == (True, "SINGLE_INTERVIEW", "CF 123-2026")
     assert case.person.preferred_interviewer_gender == "WOMAN"
     page = client.get(f"/cases/{case.pk}/").content.decode()
@@ -51,8 +40,8 @@ def test_a_statement_taken_in_the_single_interview_is_recorded_and_shown(client,
         ({"statement_taken": "on", "statement_setting": "POLICE", "statement_reference": "x" * 201}, "statement_reference"),
     ],
 )
-def test_inconsistent_statement_details_are_refused(client, alices_case, fields, field):
-    response = save(client, alices_case, **fields)
+def test_inconsistent_statement_details_are_refused(client, editable_case, fields, field):
+    response = save(client, editable_case, **fields)
     assert response.status_code == 200
     assert field in response.context["form"].errors
-    assert Case.objects.get(pk=alices_case.pk).version == 1
+    assert Case.objects.get(pk=editable_case.pk).version == 1
