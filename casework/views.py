@@ -15,6 +15,7 @@ from django.views.i18n import set_language
 from . import services
 from .access import case_for, cases_visible_to
 from .choices import CaseStatus, DocumentType, ExploitationType, Language, MeansOfControl, Region
+from .fields import encrypted_fields
 from .forms import IdentitySection, SituationSection, StatementSection, VersionedForm
 from .models import AccessAction, AccessEvent, Case, Person
 
@@ -53,22 +54,8 @@ def choose_language(request):
     return response
 
 
-CASE_FILE_FIELDS = (
-    "given_names",
-    "family_names",
-    "aliases",
-    "birth_date",
-    "age_estimate",
-    "document_type",
-    "document_number",
-    "languages",
-    "phone",
-    "address",
-    "notes",
-    "place_identified",
-    "summary",
-    "statement_reference",
-)
+# The case file shows every encrypted field of the person and the case; the view logs them all.
+CASE_FILE_FIELDS = tuple(field.name for model in (Person, Case) for field in encrypted_fields(model))
 
 
 def _labels(choices, codes):

@@ -216,12 +216,17 @@ def test_a_locked_address_is_free_again_once_the_cool_off_has_passed(client, ali
     assert sign_in(client, "alice", PASSWORD, address="10.0.3.1").status_code == 302
 
 
-def test_a_second_lockout_on_the_same_day_lasts_thirty_minutes(client, alice):
+def lock_alice_out_twice(client):
+    """Five failures, a 15-minute cool-off served, five more: alice's second lockout of the day."""
     for _ in range(5):
         sign_in(client, "alice", WRONG)
     time_passes(timedelta(minutes=16))
     for _ in range(5):
         sign_in(client, "alice", WRONG)
+
+
+def test_a_second_lockout_on_the_same_day_lasts_thirty_minutes(client, alice):
+    lock_alice_out_twice(client)
 
     time_passes(timedelta(minutes=16))
     assert_locked_out(sign_in(client, "alice", PASSWORD))
@@ -231,11 +236,7 @@ def test_a_second_lockout_on_the_same_day_lasts_thirty_minutes(client, alice):
 
 
 def test_someone_else_signing_in_does_not_cut_a_longer_cool_off_short(client, alice, bob):
-    for _ in range(5):
-        sign_in(client, "alice", WRONG)
-    time_passes(timedelta(minutes=16))
-    for _ in range(5):
-        sign_in(client, "alice", WRONG)
+    lock_alice_out_twice(client)
     time_passes(timedelta(minutes=16))
 
     assert sign_in(Client(), "bob", PASSWORD, address="10.0.9.9").status_code == 302
