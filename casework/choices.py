@@ -220,3 +220,84 @@ class StatementSetting(models.TextChoices):
     POLICE = "POLICE", _("Police")
     THIS_AGENCY = "THIS_AGENCY", _("This agency")
     OTHER = "OTHER", _("Other")
+
+
+class Disability(models.TextChoices):
+    PHYSICAL = "PHYSICAL", _("Physical or reduced mobility")
+    VISUAL = "VISUAL", _("Visual")
+    HEARING = "HEARING", _("Hearing")
+    SPEECH = "SPEECH", _("Speech")
+    INTELLECTUAL = "INTELLECTUAL", _("Intellectual")
+    PSYCHOSOCIAL = "PSYCHOSOCIAL", _("Psychosocial")
+    OTHER = "OTHER", _("Other")
+
+
+class SafeChannel(models.TextChoices):
+    """How the person may safely be contacted (DOMAIN.md section 10)."""
+
+    PHONE_CALL = "PHONE_CALL", _("Phone call")
+    SMS = "SMS", _("Text message")
+    WHATSAPP = "WHATSAPP", _("WhatsApp")
+    EMAIL = "EMAIL", _("Email")
+    OFFICE_VISIT = "OFFICE_VISIT", _("At the office")
+    HOME_VISIT = "HOME_VISIT", _("Home visit")
+    TRUSTED_PERSON = "TRUSTED_PERSON", _("Through a trusted person")
+
+
+class ServiceType(models.TextChoices):
+    """Referral needs and catalogue services (DOMAIN.md section 5)."""
+
+    SHELTER_EMERGENCY = "SHELTER_EMERGENCY", _("Emergency temporary shelter")
+    SHELTER_MINORS = "SHELTER_MINORS", _("Residential care for children and adolescents (CAR)")
+    SHELTER_WOMEN = "SHELTER_WOMEN", _("Shelter for adult women")
+    SHELTER_MEN = "SHELTER_MEN", _("Shelter for adult men")
+    FAMILY_CARE = "FAMILY_CARE", _("Family-based care, family reintegration")
+    MEDICAL = "MEDICAL", _("Medical care")
+    SEXUAL_REPRODUCTIVE_HEALTH = "SEXUAL_REPRODUCTIVE_HEALTH", _("Sexual and reproductive health")
+    MENTAL_HEALTH = "MENTAL_HEALTH", _("Psychiatry, mental health")
+    PSYCHOLOGICAL = "PSYCHOLOGICAL", _("Psychological care")
+    LEGAL_AID = "LEGAL_AID", _("Legal assistance in the criminal case")
+    COMPENSATION = "COMPENSATION", _("Civil reparation, compensation claim")
+    WITNESS_PROTECTION = "WITNESS_PROTECTION", _("Victim and witness protection")
+    IDENTITY_DOCUMENTS = "IDENTITY_DOCUMENTS", _("Identity documents")
+    MIGRATION_STATUS = "MIGRATION_STATUS", _("Migration regularisation")
+    REPATRIATION = "REPATRIATION", _("Return, repatriation")
+    INTERPRETATION = "INTERPRETATION", _("Interpreter")
+    EDUCATION = "EDUCATION", _("Return to school")
+    VOCATIONAL_TRAINING = "VOCATIONAL_TRAINING", _("Technical and vocational training")
+    EMPLOYMENT = "EMPLOYMENT", _("Job placement")
+    LIVELIHOOD = "LIVELIHOOD", _("Income support, small business")
+    BASIC_NEEDS = "BASIC_NEEDS", _("Food, clothes, kits")
+    SAFETY_PLANNING = "SAFETY_PLANNING", _("Risk assessment and safety plan")
+
+
+class ConsentSector(models.TextChoices):
+    """The sectors a person may consent to share their case with (DOMAIN.md section 9)."""
+
+    JUSTICE = "JUSTICE", _("Justice")
+    POLICE = "POLICE", _("Police")
+    HEALTH = "HEALTH", _("Health")
+    SOCIAL_PROTECTION = "SOCIAL_PROTECTION", _("Social protection")
+    LEGAL_AID = "LEGAL_AID", _("Legal aid")
+    SHELTER = "SHELTER", _("Shelter")
+    EDUCATION = "EDUCATION", _("Education")
+    LABOUR = "LABOUR", _("Labour")
+    CIVIL_SOCIETY = "CIVIL_SOCIETY", _("Civil society")
+
+
+class ConsentMethod(models.TextChoices):
+    WRITTEN = "WRITTEN", _("Written and signed")
+    FINGERPRINT = "FINGERPRINT", _("Fingerprint, for someone who cannot sign")
+    VERBAL_WITNESSED = "VERBAL_WITNESSED", _("Spoken, before a witness")
+
+
+class ChildAssent(models.TextChoices):
+    GIVEN = "GIVEN", _("Given")
+    REFUSED = "REFUSED", _("Refused")
+    NOT_POSSIBLE = "NOT_POSSIBLE", _("Could not be asked (age or condition)")
+
+
+class GuardianKind(models.TextChoices):
+    PARENT = "PARENT", _("Mother or father")
+    LEGAL_GUARDIAN = "LEGAL_GUARDIAN", _("Legal guardian")
+    PROTECTION_UNIT = "PROTECTION_UNIT", _("Child protection unit (UPE)")

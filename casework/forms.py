@@ -7,9 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
+    ChildAssent,
+    ConsentMethod,
+    ConsentSector,
+    Disability,
     DocumentType,
     ExploitationType,
     Gender,
+    GuardianKind,
     Institution,
     LabourSector,
     Language,
@@ -18,9 +23,12 @@ from .choices import (
     RecruiterRelation,
     RecruitmentChannel,
     Region,
+    SafeChannel,
+    ServiceType,
     StatementSetting,
     TraffickingStatus,
 )
+from .models import ConsentRecord
 
 AGE = [MinValueValidator(0), MaxValueValidator(120)]
 
@@ -30,6 +38,14 @@ def date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _optional(choices):
+    return [("", "—"), *choices]
+
+
+def _checkboxes(label, choices, **kwargs):
+    return forms.MultipleChoiceField(label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple, **kwargs)
+
+
 class VersionedForm(forms.Form):
     """Carries the case version the edit started from, and the last access event seen then."""
 
@@ -37,7 +53,15 @@ class VersionedForm(forms.Form):
     seen_event = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
-class IdentitySection(forms.Form):
+class SectionForm(forms.Form):
+    """One section of a case. `case` is the case being edited (None while opening one)."""
+
+    def __init__(self, *args, case=None, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+
+
+class IdentitySection(SectionForm):
     """Who the person is. Either a date of birth or an estimated age range, never a typed band."""
 
     given_names = forms.CharField(label=_("Given names"), max_length=200)
@@ -60,6 +84,11 @@ class IdentitySection(forms.Form):
     document_number = forms.CharField(label=_("Document number"), max_length=64, required=False)
     languages = forms.MultipleChoiceField(
         label=_("Languages"), choices=Language.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=_optional(Language.choices), required=False)
+    needs_interpreter = forms.BooleanField(label=_("Needs an interpreter"), required=False)
+    disabilities = forms.MultipleChoiceField(
+        label=_("Disability"), choices=Disability.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     address = forms.CharField(label=_("Address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -87,12 +116,15 @@ class IdentitySection(forms.Form):
         return data
 
     def changes(self):
-        """(person fields, case fields) to save."""
-        return self.person_fields(), {}
+        """What to save, as keyword arguments of services.case_update."""
+        return {"person_fields": self.person_fields()}
 
     def person_fields(self):
         """The cleaned values as Person fields."""
         data = self.cleaned_data
+        languages, preferred = data["languages"], data["preferred_language"]
+        if preferred and preferred not in languages:
+            languages = [*languages, preferred]  # the preferred language is one the person speaks
         estimate = None
         if data["age_min"] is not None:
             estimate = {"min": data["age_min"], "max": data["age_max"], "estimated_on": data["age_estimated_on"].isoformat()}
@@ -107,7 +139,10 @@ class IdentitySection(forms.Form):
             "nationality": data["nationality"].upper(),
             "document_type": data["document_type"],
             "document_number": data["document_number"],
-            "languages": data["languages"],
+            "languages": languages,
+            "preferred_language": data["preferred_language"],
+            "needs_interpreter": data["needs_interpreter"],
+            "disabilities": data["disabilities"],
             "phone": data["phone"],
             "address": data["address"],
             "notes": data["notes"],
@@ -131,20 +166,19 @@ class IdentitySection(forms.Form):
             "document_type": person.document_type,
             "document_number": person.document_number,
             "languages": person.languages,
+            "preferred_language": person.preferred_language,
+            "needs_interpreter": person.needs_interpreter,
+            "disabilities": person.disabilities,
             "phone": person.phone,
             "address": person.address,
             "notes": person.notes,
         }
 
 
-def _optional(choices):
-    return [("", "—"), *choices]
-
-
 LABOUR_FORMS = {ExploitationType.LABOUR, ExploitationType.SERVITUDE, ExploitationType.CHILD_LABOUR, ExploitationType.FORCED_BEGGING}
 
 
-class SituationSection(forms.Form):
+class SituationSection(SectionForm):
     """What happened: trafficking status, forms of exploitation, recruitment, where and when."""
 
     trafficking_status = forms.ChoiceField(label=_("Trafficking status"), choices=TraffickingStatus.choices)
@@ -195,14 +229,14 @@ class SituationSection(forms.Form):
         return data
 
     def changes(self):
-        return {}, {name: self.cleaned_data[name] for name in self.CASE_FIELDS}
+        return {"case_fields": {name: self.cleaned_data[name] for name in self.CASE_FIELDS}}
 
     @classmethod
     def initial_from(cls, case):
         return {name: getattr(case, name) for name in cls.CASE_FIELDS}
 
 
-class StatementSection(forms.Form):
+class StatementSection(SectionForm):
     """The person tells their story once: record whether, where and when it was taken."""
 
     statement_taken = forms.BooleanField(label=_("The person's account has already been taken"), required=False)
@@ -230,8 +264,10 @@ class StatementSection(forms.Form):
         return data
 
     def changes(self):
-        case_fields = {name: self.cleaned_data[name] for name in self.CASE_FIELDS}
-        return {"preferred_interviewer_gender": self.cleaned_data["preferred_interviewer_gender"]}, case_fields
+        return {
+            "person_fields": {"preferred_interviewer_gender": self.cleaned_data["preferred_interviewer_gender"]},
+            "case_fields": {name: self.cleaned_data[name] for name in self.CASE_FIELDS},
+        }
 
     @classmethod
     def initial_from(cls, case):
@@ -239,3 +275,143 @@ class StatementSection(forms.Form):
             **{name: getattr(case, name) for name in cls.CASE_FIELDS},
             "preferred_interviewer_gender": case.person.preferred_interviewer_gender,
         }
+
+
+def _plain_text(label, max_length, rows=None, **kwargs):
+    widget = forms.Textarea(attrs={"rows": rows}) if rows else None
+    return forms.CharField(label=label, max_length=max_length, required=False, widget=widget, **kwargs)
+
+
+class SafetySection(SectionForm):
+    """How to reach the person without putting them at risk (DOMAIN.md section 10)."""
+
+    safe_channels = _checkboxes(_("Safe ways to contact the person"), SafeChannel.choices)
+    safe_hours = _plain_text(_("Safe hours"), 200, help_text=_("E.g. weekdays 9:00 to 12:00, never at weekends."))
+    contact_kept_secret = forms.BooleanField(label=_("Someone must not learn that we are in contact"), required=False)
+    must_not_know = _plain_text(_("Who must not learn of it"), 300)
+    code_word = _plain_text(_("Code word"), 100, help_text=_("Agreed with the person, to confirm it is safe to talk."))
+    never_visit = _plain_text(_("Addresses never to visit"), 1000, rows=3)
+
+    PERSON_FIELDS = ("safe_channels", "safe_hours", "contact_kept_secret", "must_not_know", "code_word", "never_visit")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("must_not_know") and not data.get("contact_kept_secret"):
+            self.add_error("contact_kept_secret", _("Tick this box when someone must not learn of the contact."))
+        return data
+
+    def changes(self):
+        return {"person_fields": {name: self.cleaned_data[name] for name in self.PERSON_FIELDS}}
+
+    @classmethod
+    def initial_from(cls, case):
+        return {name: getattr(case.person, name) for name in cls.PERSON_FIELDS}
+
+
+class ConsentSection(SectionForm):
+    """The consent in force (DOMAIN.md section 9). Saving records a new consent; the old stays in history."""
+
+    given_on = forms.DateField(label=_("Date consent was given"), widget=date_input())
+    method = forms.ChoiceField(label=_("How consent was given"), choices=_optional(ConsentMethod.choices))
+    services = forms.BooleanField(label=_("Consents to receive services"), required=False)
+    share_with = _checkboxes(_("Consents to share the case with"), ConsentSector.choices)
+    follow_up_contact = forms.BooleanField(label=_("Consents to be contacted for follow-up"), required=False)
+    follow_up_channels = _checkboxes(_("Channels for follow-up contact"), SafeChannel.choices)
+    statistics = forms.BooleanField(label=_("Consents to be counted in anonymous statistics"), required=False)
+    child_assent = forms.ChoiceField(
+        label=_("The child's or adolescent's own assent"), choices=_optional(ChildAssent.choices), required=False
+    )
+    guardian_kind = forms.ChoiceField(label=_("Consent of"), choices=_optional(GuardianKind.choices), required=False)
+    guardian_consent_on = forms.DateField(label=_("Date of that consent"), required=False, widget=date_input())
+    guardian_method = forms.ChoiceField(label=_("How that consent was given"), choices=_optional(ConsentMethod.choices), required=False)
+
+    RECORD_FIELDS = (
+        "given_on",
+        "method",
+        "services",
+        "share_with",
+        "follow_up_contact",
+        "follow_up_channels",
+        "statistics",
+        "child_assent",
+        "guardian_kind",
+        "guardian_consent_on",
+        "guardian_method",
+    )
+    MINOR_FIELDS = ConsentRecord.MINOR_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.for_minor:
+            for name in self.MINOR_FIELDS:
+                del self.fields[name]
+
+    @property
+    def for_minor(self):
+        return self.case is not None and self.case.person.is_minor
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        for name in ("given_on", "guardian_consent_on"):
+            if data.get(name) and data[name] > today:
+                self.add_error(name, _("The date cannot be in the future."))
+        if data.get("follow_up_contact") and not data.get("follow_up_channels"):
+            self.add_error("follow_up_channels", _("Tick at least one channel the person agreed to."))
+        elif data.get("follow_up_channels") and not data.get("follow_up_contact"):
+            self.add_error("follow_up_contact", _("Tick this box if the person agreed to be contacted, or untick the channels."))
+        if self.for_minor:
+            for name in self.MINOR_FIELDS:
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("Required for a child or adolescent: record the assent and the guardian's consent apart."))
+        return data
+
+    def changes(self):
+        # An adult's form has no minors' fields: the record keeps their blank defaults.
+        return {"consent": {name: self.cleaned_data[name] for name in self.RECORD_FIELDS if name in self.cleaned_data}}
+
+    @classmethod
+    def initial_from(cls, case):
+        record = case.consents.order_by("-recorded_at", "-id").first()
+        return {name: getattr(record, name) for name in cls.RECORD_FIELDS} if record else {}
+
+
+class NeedsSection(SectionForm):
+    """What the person needs now, as the service codes routing will match (DOMAIN.md section 5)."""
+
+    needs = _checkboxes(_("Needs"), ServiceType.choices)
+    urgent = forms.BooleanField(label=_("Urgent: the person is in danger or without shelter today"), required=False)
+    needs_notes = _plain_text(_("Notes on the needs"), 2000, rows=3)
+
+    CASE_FIELDS = ("needs", "urgent", "needs_notes")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("urgent") and not data.get("needs"):
+            self.add_error("needs", _("Tick what the person needs urgently."))
+        return data
+
+    def changes(self):
+        return {"case_fields": {name: self.cleaned_data[name] for name in self.CASE_FIELDS}}
+
+    @classmethod
+    def initial_from(cls, case):
+        return {name: getattr(case, name) for name in cls.CASE_FIELDS}
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    corrects = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+
+class NoteEditForm(forms.Form):
+    text = forms.CharField(label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class SearchForm(forms.Form):
+    query = forms.CharField(
+        label=_("Document number or names"),
+        max_length=200,
+        help_text=_("A document number, or one or more whole names (given names, family names or aliases)."),
+    )

@@ -11,7 +11,8 @@ from guardian.shortcuts import assign_perm
 
 from . import audit
 from .age import AgeEvidenceError
-from .models import AccessAction, Case, CaseReferenceCounter, Person
+from .choices import CaseStatus
+from .models import INTAKE_SECTIONS, AccessAction, Case, CaseNote, CaseReferenceCounter, ConsentRecord, Person
 
 
 class StaleEdit(Exception):
@@ -58,21 +59,24 @@ def _assign(instance, values):
         setattr(instance, name, value)
 
 
-def case_open(*, actor, office, person_fields, case_fields, today=None):
+def case_open(*, actor, office, person_fields, case_fields=None, consent=None, today=None):
     """Open a case for a new person. Raises ValidationError, saving nothing, if anything is wrong."""
-    today = today or timezone.localdate()
+    today, case_fields = today or timezone.localdate(), case_fields or {}
     with transaction.atomic():
         person = Person()
         _assign(person, person_fields)
         _refresh_age(person, today)
         person.full_clean()
         person.save()
-        case = Case(person=person, office=office, opened_on=today, region=office.region)
+        case = Case(person=person, office=office, opened_on=today, region=office.region, intake_sections=["identity"])
         _assign(case, case_fields)
         case.reference = next_case_reference(office, case.opened_on.year)
         case.full_clean()
         case.save()
-        audit.record(action=AccessAction.CREATE, target=case, actor=actor, fields=[*person_fields, *case_fields])
+        if consent is not None:
+            _record_consent(actor, case, consent)
+        created = [*person_fields, *case_fields, *(["consent"] if consent else [])]
+        audit.record(action=AccessAction.CREATE, target=case, actor=actor, fields=created)
         if actor is not None:
             # Whoever takes the intake works the case until a team is assigned.
             assign_perm("casework.view_case", actor, case)
@@ -80,9 +84,13 @@ def case_open(*, actor, office, person_fields, case_fields, today=None):
     return case
 
 
-def case_update(*, actor, case, expected_version, person_fields=None, case_fields=None, today=None):
-    """Apply an edit made on `expected_version` of the case; StaleEdit if someone saved since."""
-    person_fields, case_fields = person_fields or {}, case_fields or {}
+def case_update(*, actor, case, expected_version, person_fields=None, case_fields=None, consent=None, section=None, today=None):
+    """Apply an edit made on `expected_version` of the case; StaleEdit if someone saved since.
+
+    `consent` (ConsentRecord fields) records a new consent in force; `section` names the intake
+    section saved, so that the intake draft knows what is done.
+    """
+    person_fields, case_fields = person_fields or {}, dict(case_fields or {})
     today = today or timezone.localdate()
     with transaction.atomic():
         claimed = Case.objects.filter(pk=case.pk, version=expected_version).update(version=F("version") + 1)
@@ -96,11 +104,87 @@ def case_update(*, actor, case, expected_version, person_fields=None, case_field
             _refresh_age(person, today)
             person.full_clean()
             person.save()
+        if section in INTAKE_SECTIONS and section not in case.intake_sections:
+            case_fields["intake_sections"] = [*case.intake_sections, section]
         _assign(case, case_fields)
         case.full_clean()
         case.save()
-        audit.record(action=AccessAction.UPDATE, target=case, actor=actor, fields=[*person_fields, *case_fields])
+        if consent is not None:
+            _record_consent(actor, case, consent)
+        audit.record(
+            action=AccessAction.UPDATE, target=case, actor=actor, fields=[*person_fields, *case_fields, *(["consent"] if consent else [])]
+        )
     return case
+
+
+def _record_consent(actor, case, fields):
+    record = ConsentRecord(case=case, recorded_by=actor, **fields)
+    record.full_clean()
+    if case.person.is_minor:
+        missing = [
+            name for name in ("child_assent", "guardian_kind", "guardian_consent_on", "guardian_method") if not getattr(record, name)
+        ]
+        if missing:
+            message = _("Required for a child or adolescent: record the assent and the guardian's consent apart.")
+            raise ValidationError(dict.fromkeys(missing, message))
+    record.save()
+    return record
+
+
+class IntakeIncomplete(Exception):
+    """Intake cannot be completed yet: `missing` lists the sections not saved."""
+
+    def __init__(self, missing):
+        self.missing = missing
+        super().__init__(f"Intake sections not saved: {', '.join(missing)}")
+
+
+def case_complete_intake(*, actor, case, today=None):
+    """End the intake draft: every section saved once; the case moves to immediate assistance."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        missing = case.intake_sections_missing()
+        if missing:
+            raise IntakeIncomplete(missing)
+        if case.intake_completed_on is None:
+            case.intake_completed_on = today or timezone.localdate()
+            if case.status == CaseStatus.INTAKE:
+                case.status = CaseStatus.IMMEDIATE_ASSISTANCE
+            case.version += 1
+            case.save(update_fields=["intake_completed_on", "status", "version", "updated_at"])
+            audit.record(action=AccessAction.UPDATE, target=case, actor=actor, fields=["intake_completed_on", "status"])
+    return case
+
+
+class NoteLocked(Exception):
+    """Only the author may change a note, and only in its first 24 hours: add a correction instead."""
+
+
+def note_add(*, actor, case, text, corrects=None):
+    """Write a note on the case (a correction names the note it corrects)."""
+    with transaction.atomic():
+        note = CaseNote(case=case, author=actor, text=text, corrects=corrects)
+        note.full_clean()
+        note.save()
+        audit.record(action=AccessAction.CREATE, target=case, actor=actor, fields=["case_notes"])
+    return note
+
+
+def note_edit(*, actor, note, text, expected_version, now=None):
+    """Change a note's text; NoteLocked after 24 hours or for anyone but its author."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not note.editable_by(actor, now):
+            raise NoteLocked
+        claimed = CaseNote.objects.filter(pk=note.pk, version=expected_version).update(version=F("version") + 1)
+        if not claimed:
+            raise StaleEdit(note.pk, CaseNote.objects.filter(pk=note.pk).values_list("version", flat=True).first())
+        note.refresh_from_db()
+        note.text, note.edited_at = text, now
+        note.full_clean()
+        note.save()
+        audit.record(action=AccessAction.UPDATE, target=note.case, actor=actor, fields=["case_notes"])
+    return note
 
 
 def person_refresh_age_bands(*, today=None):

@@ -1,5 +1,7 @@
 """Caseworker screens. Thin: parse, call access or a service, render."""
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,19 +10,55 @@ from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from . import services
+from . import audit, services
 from .access import case_for, cases_visible_to
-from .choices import CaseStatus, DocumentType, ExploitationType, Language, MeansOfControl, Region
+from .choices import (
+    CaseStatus,
+    ConsentSector,
+    Disability,
+    DocumentType,
+    ExploitationType,
+    Language,
+    MeansOfControl,
+    Region,
+    SafeChannel,
+    ServiceType,
+)
 from .fields import encrypted_fields
-from .forms import IdentitySection, SituationSection, StatementSection, VersionedForm
-from .models import AccessAction, AccessEvent, Case, Person
+from .forms import (
+    ConsentSection,
+    IdentitySection,
+    NeedsSection,
+    NoteEditForm,
+    NoteForm,
+    SafetySection,
+    SearchForm,
+    SituationSection,
+    StatementSection,
+    VersionedForm,
+)
+from .models import AccessAction, AccessEvent, Case, CaseNote, Person
+from .search import find_people
 
 CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED)
 CASES_PER_PAGE = 25
+# What the list shows: plaintext columns only, nothing to decrypt.
+MY_CASES_COLUMNS = (
+    "id",
+    "reference",
+    "status",
+    "region",
+    "opened_on",
+    "urgent",
+    "intake_completed_on",
+    "person__age_band",
+    "person__presumed_minor",
+)
 
 
 class CaseFilterForm(forms.Form):
@@ -37,9 +75,7 @@ def my_cases(request):
     cases = cases.filter(status=filters["status"]) if filters.get("status") else cases.exclude(status__in=CLOSED_STATUSES)
     if filters.get("region"):
         cases = cases.filter(region=filters["region"])
-    page = Paginator(
-        cases.only("id", "reference", "status", "region", "opened_on", "person__age_band", "person__presumed_minor"), CASES_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    page = Paginator(cases.only(*MY_CASES_COLUMNS), CASES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "casework/my_cases.html", {"form": form, "page": page})
 
 
@@ -54,8 +90,9 @@ def choose_language(request):
     return response
 
 
-# The case file shows every encrypted field of the person and the case; the view logs them all.
-CASE_FILE_FIELDS = tuple(field.name for model in (Person, Case) for field in encrypted_fields(model))
+# The case file shows every encrypted field of the person and the case, and the case notes;
+# the view logs them all.
+CASE_FILE_FIELDS = (*(field.name for model in (Person, Case) for field in encrypted_fields(model)), "case_notes")
 
 
 def _labels(choices, codes):
@@ -64,7 +101,30 @@ def _labels(choices, codes):
 
 
 def _field_labels():
-    return {field.name: field.verbose_name for model in (Person, Case) for field in model._meta.fields}
+    labels = {field.name: field.verbose_name for model in (Person, Case) for field in model._meta.fields}
+    return {**labels, "consent": _("consent"), "case_notes": _("case notes")}
+
+
+def _history(case):
+    """Who changed which fields of the case, when: never the values."""
+    events = (
+        AccessEvent.objects.filter(object_id=str(case.pk), action__in=[AccessAction.CREATE, AccessAction.UPDATE])
+        .select_related("actor")
+        .order_by("-sequence")
+    )
+    labels = _field_labels()
+    return [(event, [labels.get(name, name) for name in event.fields]) for event in events]
+
+
+def _consent_context(case):
+    records = list(case.consents.select_related("recorded_by").order_by("-recorded_at", "-id"))
+    current = records[0] if records else None
+    return {
+        "consent": current,
+        "consent_history": records[1:],
+        "consent_share_with": _labels(ConsentSector.choices, current.share_with) if current else [],
+        "consent_channels": _labels(SafeChannel.choices, current.follow_up_channels) if current else [],
+    }
 
 
 @login_required
@@ -72,43 +132,43 @@ def case_file(request, case_id):
     """Every section of the case a user may see; the view and its fields go to the access log."""
     case = case_for(request.user, case_id, fields=CASE_FILE_FIELDS)
     person = case.person
-    events = (
-        AccessEvent.objects.filter(object_id=str(case.pk), action__in=[AccessAction.CREATE, AccessAction.UPDATE])
-        .select_related("actor")
-        .order_by("-sequence")
-    )
-    labels = _field_labels()
-    history = [(event, [labels.get(name, name) for name in event.fields]) for event in events]
+    can_edit = request.user.has_perm("casework.change_case", case)
+    notes = list(case.notes.select_related("author", "corrects").order_by("-created_at"))
+    section_titles = {slug: title for slug, (_form, title, _saved) in SECTIONS.items()}
     context = {
         "case": case,
         "person": person,
         "document_type": dict(DocumentType.choices).get(person.document_type, person.document_type),
         "languages": _labels(Language.choices, person.languages),
+        "preferred_language": dict(Language.choices).get(person.preferred_language, ""),
+        "disabilities": _labels(Disability.choices, person.disabilities),
+        "safe_channels": _labels(SafeChannel.choices, person.safe_channels),
         "exploitation_types": _labels(ExploitationType.choices, case.exploitation_types),
         "means_of_control": _labels(MeansOfControl.choices, case.means_of_control),
-        "history": history,
-        "can_edit": request.user.has_perm("casework.change_case", case),
+        "needs": _labels(ServiceType.choices, case.needs),
+        "intake_missing": [section_titles[slug] for slug in case.intake_sections_missing()],
+        "notes": [(note, can_edit and note.editable_by(request.user)) for note in notes],
+        "note_form": NoteForm(),
+        "history": _history(case),
+        "can_edit": can_edit,
+        **_consent_context(case),
     }
     return render(request, "casework/case_file.html", context)
 
 
-class IdentityEdit(VersionedForm, IdentitySection):
-    pass
-
-
-class SituationEdit(VersionedForm, SituationSection):
-    pass
-
-
-class StatementEdit(VersionedForm, StatementSection):
-    pass
+def _versioned(section_form):
+    """The section's form with the version and last-seen event an edit of the case carries."""
+    return type(f"{section_form.__name__}Edit", (VersionedForm, section_form), {})
 
 
 # The sections of a case that are edited one at a time: (form, title, saved message).
 SECTIONS = {
-    "identity": (IdentityEdit, _("Identity"), _("Identity saved.")),
-    "situation": (SituationEdit, _("Situation"), _("Situation saved.")),
-    "statement": (StatementEdit, _("Single statement and interviews"), _("Statement details saved.")),
+    "identity": (_versioned(IdentitySection), _("Identity"), _("Identity saved.")),
+    "situation": (_versioned(SituationSection), _("Situation"), _("Situation saved.")),
+    "statement": (_versioned(StatementSection), _("Single statement and interviews"), _("Statement details saved.")),
+    "safety": (_versioned(SafetySection), _("Safety and safe contact"), _("Safe-contact details saved.")),
+    "consent": (_versioned(ConsentSection), _("Consent"), _("Consent recorded.")),
+    "needs": (_versioned(NeedsSection), _("Needs"), _("Needs saved.")),
 }
 
 
@@ -127,7 +187,7 @@ def case_new(request):
     form = IdentitySection(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            case = services.case_open(actor=request.user, office=profile.office, person_fields=form.person_fields(), case_fields={})
+            case = services.case_open(actor=request.user, office=profile.office, **form.changes())
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
@@ -157,25 +217,21 @@ def case_section_edit(request, case_id, section):
     case = case_for(request.user, case_id, fields=fields, permission="change_case")
     context = {"case": case, "title": title, "conflict": None}
     if request.method != "POST":
-        context["form"] = form_class(initial={**form_class.initial_from(case), "version": case.version, "seen_event": _latest_event()})
+        initial = {**form_class.initial_from(case), "version": case.version, "seen_event": _latest_event()}
+        context["form"] = form_class(initial=initial, case=case)
         return render(request, "casework/section_form.html", context)
-    form = form_class(request.POST)
+    form = form_class(request.POST, case=case)
     if form.is_valid():
-        person_fields, case_fields = form.changes()
         try:
             services.case_update(
-                actor=request.user,
-                case=case,
-                expected_version=form.cleaned_data["version"],
-                person_fields=person_fields,
-                case_fields=case_fields,
+                actor=request.user, case=case, expected_version=form.cleaned_data["version"], section=section, **form.changes()
             )
         except services.StaleEdit as stale:
             context["conflict"] = _changed_since(case, form.cleaned_data["seen_event"])
             # What the user typed stays in the form; saving again applies it over the other edit.
             data = request.POST.copy()
             data["version"], data["seen_event"] = stale.current_version, _latest_event()
-            form = form_class(data)
+            form = form_class(data, case=case)
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
@@ -183,3 +239,88 @@ def case_section_edit(request, case_id, section):
             return redirect("case_file", case_id=case.pk)
     context["form"] = form
     return render(request, "casework/section_form.html", context, status=409 if context["conflict"] is not None else 200)
+
+
+@require_POST
+@login_required
+def case_complete_intake(request, case_id):
+    """End the intake draft once every section has been saved."""
+    case = case_for(request.user, case_id, permission="change_case")
+    try:
+        services.case_complete_intake(actor=request.user, case=case)
+    except services.IntakeIncomplete:
+        messages.error(request, _("The intake cannot be completed yet: fill in the sections marked as missing."))
+    else:
+        messages.success(request, _("Intake completed. The case is now in immediate assistance."))
+    return redirect("case_file", case_id=case.pk)
+
+
+def _case_note(case, note_id):
+    """The note of this case with that id (None when no id is given); 404 for anything else."""
+    if not note_id:
+        return None
+    try:
+        return CaseNote.objects.select_related("author").get(case=case, pk=uuid.UUID(str(note_id)))
+    except (ValueError, CaseNote.DoesNotExist):
+        raise Http404 from None
+
+
+@login_required
+def case_note_add(request, case_id):
+    """Write a note, or a correction of an earlier one (`?corrects=<note id>`)."""
+    corrects_id = request.POST.get("corrects") or request.GET.get("corrects")
+    # A correction shows the note it corrects: a read of the notes.
+    case = case_for(request.user, case_id, fields=["case_notes"] if corrects_id else [], permission="change_case")
+    corrects = _case_note(case, corrects_id)
+    form = NoteForm(request.POST or None, initial={"corrects": corrects.pk if corrects else None})
+    if request.method == "POST" and form.is_valid():
+        services.note_add(actor=request.user, case=case, text=form.cleaned_data["text"], corrects=corrects)
+        messages.success(request, _("Note saved."))
+        return redirect(f"{reverse('case_file', args=[case.pk])}#notes")
+    title = _("Correction of a note") if corrects else _("New note")
+    return render(request, "casework/note_form.html", {"case": case, "form": form, "title": title, "corrects": corrects})
+
+
+@login_required
+def case_note_edit(request, case_id, note_id):
+    """Change one's own note in its first 24 hours; after that only a correction can be added."""
+    case = case_for(request.user, case_id, fields=["case_notes"], permission="change_case")
+    note = _case_note(case, note_id)
+    if not note.editable_by(request.user):
+        messages.error(request, _("This note can no longer be changed. Add a correction instead."))
+        return redirect(f"{reverse('case_note_add', args=[case.pk])}?corrects={note.pk}")
+    form = NoteEditForm(request.POST or None, initial={"text": note.text, "version": note.version})
+    context = {"case": case, "form": form, "title": _("Edit note"), "conflict": False}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.note_edit(actor=request.user, note=note, text=form.cleaned_data["text"], expected_version=form.cleaned_data["version"])
+        except services.NoteLocked:
+            messages.error(request, _("This note can no longer be changed. Add a correction instead."))
+            return redirect(f"{reverse('case_note_add', args=[case.pk])}?corrects={note.pk}")
+        except services.StaleEdit as stale:
+            context["conflict"] = True
+            data = request.POST.copy()
+            data["version"] = stale.current_version
+            context["form"] = NoteEditForm(data)
+        else:
+            messages.success(request, _("Note saved."))
+            return redirect(f"{reverse('case_file', args=[case.pk])}#notes")
+    return render(request, "casework/note_form.html", context, status=409 if context["conflict"] else 200)
+
+
+@login_required
+def search(request):
+    """Find a person by document number or names, among the cases the user may see.
+
+    POST only, so what was searched never appears in a URL, a log line or the browser history.
+    """
+    form = SearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        visible = cases_visible_to(request.user)
+        people = find_people(form.cleaned_data["query"], people=Person.objects.filter(cases__in=visible).distinct())
+        results = list(visible.filter(person__in=people).select_related("person").order_by("-opened_on"))
+        audit.record(
+            action=AccessAction.SEARCH, actor=request.user, fields=sorted(Person.SEARCHABLE_FIELDS), detail=f"{len(results)} results"
+        )
+    return render(request, "casework/search.html", {"form": form, "results": results})

@@ -1,16 +1,21 @@
 from .audit import AccessAction, AccessEvent, AccessLogCheck, AccessLogHead
-from .cases import Case, CaseGroupObjectPermission, CaseReferenceCounter, CaseUserObjectPermission
+from .cases import INTAKE_SECTIONS, Case, CaseGroupObjectPermission, CaseReferenceCounter, CaseUserObjectPermission
 from .people import Office, Person, PersonSearchToken, SearchPurpose, StaffProfile, User
+from .records import NOTE_EDITABLE_FOR, CaseNote, ConsentRecord
 
 __all__ = [
+    "INTAKE_SECTIONS",
+    "NOTE_EDITABLE_FOR",
     "AccessAction",
     "AccessEvent",
     "AccessLogCheck",
     "AccessLogHead",
     "Case",
     "CaseGroupObjectPermission",
+    "CaseNote",
     "CaseReferenceCounter",
     "CaseUserObjectPermission",
+    "ConsentRecord",
     "Office",
     "Person",
     "PersonSearchToken",

@@ -13,11 +13,15 @@ from ..choices import (
     RecruiterRelation,
     RecruitmentChannel,
     Region,
+    ServiceType,
     StatementSetting,
     TraffickingStatus,
 )
 from ..fields import EncryptedTextField, SensitiveModel
 from .people import Office, Person
+
+# The intake sections, in the order a caseworker fills them.
+INTAKE_SECTIONS = ("identity", "situation", "statement", "safety", "consent", "needs")
 
 
 class Case(SensitiveModel):
@@ -52,6 +56,14 @@ class Case(SensitiveModel):
     place_identified = EncryptedTextField(_("place identified"), max_length=300, blank=True)
     summary = EncryptedTextField(_("summary"), max_length=5000, blank=True)
 
+    needs = models.JSONField(_("needs"), default=list, blank=True, help_text=_("Service codes (DOMAIN.md section 5)."))
+    urgent = models.BooleanField(_("urgent"), default=False)
+    needs_notes = EncryptedTextField(_("notes on the needs"), max_length=2000, blank=True)
+
+    # Intake is a draft until every section has been saved once and someone completes it.
+    intake_sections = models.JSONField(_("intake sections saved"), default=list, blank=True)
+    intake_completed_on = models.DateField(_("intake completed"), null=True, blank=True)
+
     version = models.PositiveIntegerField(default=1, editable=False, help_text="Optimistic concurrency: bumped on every edit.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -73,6 +85,13 @@ class Case(SensitiveModel):
         unknown = [code for code in self.means_of_control if code not in MeansOfControl.values]
         if unknown:
             raise ValidationError({"means_of_control": _("Unknown means of control: %(codes)s") % {"codes": ", ".join(unknown)}})
+        unknown = [code for code in self.needs if code not in ServiceType.values]
+        if unknown:
+            raise ValidationError({"needs": _("Unknown codes: %(codes)s") % {"codes": ", ".join(map(str, unknown))}})
+
+    def intake_sections_missing(self):
+        """The intake sections (slugs, in order) not saved yet."""
+        return [section for section in INTAKE_SECTIONS if section not in self.intake_sections]
 
 
 class CaseReferenceCounter(models.Model):

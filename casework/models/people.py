@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..age import AgeEvidence, assess, month_of
-from ..choices import AgeBand, Discipline, Gender, Language, PreferredGender, Region, Sector
+from ..choices import AgeBand, Disability, Discipline, Gender, Language, PreferredGender, Region, SafeChannel, Sector
 from ..fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField, SensitiveModel
 
 
@@ -105,6 +105,17 @@ class Person(SensitiveModel):
     phone = EncryptedTextField(_("phone"), max_length=40, blank=True)
     address = EncryptedTextField(_("address"), max_length=500, blank=True)
     notes = EncryptedTextField(_("notes"), max_length=5000, blank=True)
+    preferred_language = EncryptedTextField(_("preferred language"), max_length=8, blank=True, help_text=_("ISO 639-3 code."))
+    needs_interpreter = EncryptedJSONField(_("needs an interpreter"), default=False, blank=True)
+    disabilities = EncryptedJSONField(_("disabilities"), default=list, blank=True)
+
+    # Encrypted safe-contact preferences (DOMAIN.md section 10): shown in the app, never sent out.
+    safe_channels = EncryptedJSONField(_("safe channels"), default=list, blank=True)
+    safe_hours = EncryptedTextField(_("safe hours"), max_length=200, blank=True)
+    contact_kept_secret = EncryptedJSONField(_("someone must not learn of the contact"), default=False, blank=True)
+    must_not_know = EncryptedTextField(_("who must not learn of the contact"), max_length=300, blank=True)
+    code_word = EncryptedTextField(_("code word"), max_length=100, blank=True)
+    never_visit = EncryptedTextField(_("addresses never to visit"), max_length=1000, blank=True)
 
     # Plaintext, each for a stated reason (docs/ARCHITECTURE.md).
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, default=Gender.NOT_STATED)
@@ -139,6 +150,24 @@ class Person(SensitiveModel):
             from ..search import sync_search_tokens
 
             sync_search_tokens(self)
+
+    @property
+    def is_minor(self):
+        """Under 18, or presumed so until the age is assessed: minors' rules apply."""
+        return self.presumed_minor or self.age_band in {AgeBand.CHILD, AgeBand.ADOLESCENT}
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        for name, choices in (("languages", Language), ("disabilities", Disability), ("safe_channels", SafeChannel)):
+            unknown = [code for code in getattr(self, name) if code not in choices.values]
+            if unknown:
+                errors[name] = _("Unknown codes: %(codes)s") % {"codes": ", ".join(map(str, unknown))}
+        if self.preferred_language and self.preferred_language not in Language.values:
+            errors["preferred_language"] = _("Unknown codes: %(codes)s") % {"codes": self.preferred_language}
+        if errors:
+            raise ValidationError(errors)
 
     def age_evidence(self):
         estimate = self.age_estimate

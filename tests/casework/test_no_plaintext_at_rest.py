@@ -1,8 +1,8 @@
 """No sensitive value is ever at rest in plaintext: not in the database files, not in a pg_dump,
 not in `dumpdata`.
 
-Fifty cases are opened with distinctive canary values in every encrypted field of a person and a
-case. Each check looks for every canary in several forms (as typed, casefolded, with accents
+Fifty cases are opened with distinctive canary values in every encrypted field of a person, a
+case and a case note. Each check looks for every canary in several forms (as typed, casefolded, with accents
 folded, and the project's own blind-index normalisations, in UTF-8 and UTF-16), and also inside
 any hex (bytea) or base64 blob of the dump, so a value stored as plaintext bytes in a binary
 column is caught too. Each check also finds the rows' real ciphertexts in what it reads, so it
@@ -29,11 +29,12 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from casework import services
 from casework.encryption import fold, identifier_form
 from casework.fields import encrypted_fields
-from casework.models import Case, Person
+from casework.models import Case, CaseNote, Person
 from tests.conftest import service_missing
-from tests.factories import OfficeFactory, open_case
+from tests.factories import OfficeFactory, UserFactory, open_case
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,7 +49,16 @@ def person_canaries(i):
         "aliases": [f"Canary{i}Alías"],
         "document_type": f"Canary{i}Típo",
         "document_number": f"CANARY-{i:04d}.DOC",
-        "languages": ["spa", f"Canary{i}Lengua"],
+        "languages": ["spa", "que"],  # codes, checked by the model: covered, not searched for
+        "preferred_language": "que",
+        "needs_interpreter": True,
+        "disabilities": ["VISUAL"],
+        "safe_channels": ["SMS", "TRUSTED_PERSON"],
+        "safe_hours": f"Canary{i}Horas: lunes 9 a 12",
+        "contact_kept_secret": True,
+        "must_not_know": f"Canary{i}Conviviente, el tío",
+        "code_word": f"Canary{i}Palabra",
+        "never_visit": f"Canary{i}Casa del tío, Av. Ejército 45",
         "phone": f"Canary{i}Fono +51 987 {i:03d}",
         "address": f"Jr. Canary{i}Calle 123, Puerto Maldonado",
         "notes": f"Canary{i}Nota: llegó acompañada de una tía.",
@@ -73,7 +83,12 @@ def case_canaries(i):
         "place_identified": f"Canary{i}Lugar, Madre de Díos",
         "summary": f"Canary{i}Resumen: captada con una oferta de trabajo.",
         "statement_reference": f"Canary{i}Carpeta fiscal 2026-{i:04d}",
+        "needs_notes": f"Canary{i}Necesita lentes y un albergue.",
     }
+
+
+def note_canaries(i):
+    return {"text": f"Canary{i}Nota de caso: la visité en su casa."}
 
 
 def texts_of(value):
@@ -98,7 +113,7 @@ def all_canaries():
     """(where, text) of every sensitive value of the fifty cases."""
     found = []
     for i in range(CASES):
-        for model, values in (("person", person_canaries(i)), ("case", case_canaries(i))):
+        for model, values in (("person", person_canaries(i)), ("case", case_canaries(i)), ("note", note_canaries(i))):
             found += [(f"{model} {i} {name}", text) for name, value in values.items() for text in texts_of(value) if is_canary(text)]
     return found
 
@@ -126,7 +141,7 @@ def stored_ciphertexts():
     """Every encrypted column value of the people and cases, read raw with SQL."""
     ciphertexts = []
     with connection.cursor() as cursor:
-        for model in (Person, Case):
+        for model in (Person, Case, CaseNote):
             for field in encrypted_fields(model):
                 table, column = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(field.column)
                 cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL")  # noqa: S608 (names from the models)
@@ -137,16 +152,20 @@ def stored_ciphertexts():
 @pytest.fixture
 def canary_cases():
     office = OfficeFactory(code="CAN", name="Oficina de prueba", region="17")
+    author = UserFactory(username="note-author")
     cases = [open_case(office, case_fields=case_canaries(i), **person_canaries(i)) for i in range(CASES)]
+    for i, case in enumerate(cases):
+        services.note_add(actor=author, case=case, **note_canaries(i))
     ciphertexts = stored_ciphertexts()
-    # 50 people x 9 always-set fields + 50 x one of birth date or age estimate + 50 cases x 3.
-    assert len(ciphertexts) == CASES * (9 + 1 + 3)
+    # 50 people x 18 always-set fields + 50 x one of birth date or age estimate + 50 cases x 4 + 50 notes.
+    assert len(ciphertexts) == CASES * (18 + 1 + 4 + 1)
     return cases, ciphertexts
 
 
 def test_the_canaries_cover_every_encrypted_field():
-    covered = set(person_canaries(0)) | set(person_canaries(1)) | set(case_canaries(0))
-    encrypted = {field.name for model in (Person, Case) for field in encrypted_fields(model)}
+    covered = {f"person.{name}" for name in {*person_canaries(0), *person_canaries(1)}}
+    covered |= {f"case.{name}" for name in case_canaries(0)} | {f"casenote.{name}" for name in note_canaries(0)}
+    encrypted = {f"{model._meta.model_name}.{field.name}" for model in (Person, Case, CaseNote) for field in encrypted_fields(model)}
     assert covered == encrypted, "give the new encrypted field a canary value here"
     assert len(all_canaries()) >= 50
 
@@ -157,6 +176,7 @@ def test_the_canaries_are_readable_through_the_models(canary_cases):
         case = Case.objects.select_related("person").get(pk=opened.pk)
         assert {name: getattr(case.person, name) for name in person_canaries(i)} == person_canaries(i)
         assert {name: getattr(case, name) for name in case_canaries(i)} == case_canaries(i)
+        assert case.notes.get().text == note_canaries(i)["text"]
 
 
 def test_dumpdata_holds_no_canary(canary_cases):

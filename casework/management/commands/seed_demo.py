@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from casework import services
 from casework.age import ADULT_AGE, years_between
-from casework.models import Case, Office, StaffProfile, User
+from casework.models import INTAKE_SECTIONS, Case, Office, StaffProfile, User
 from casework.roles import Role, ensure_roles
 
 SEED = "casework seed_demo v1"
@@ -302,6 +302,10 @@ OUTCOMES = {
     ("CONFIRMED", "adult"): "Derivad{o} al equipo de su región de origen, donde continúa la atención.",
 }
 
+SAFE_HOURS = ("Lunes a viernes, 9:00 a 12:00", "Por las tardes, después de las 15:00", "Solo en horario de oficina", "Fines de semana")
+MUST_NOT_KNOW = ("Su conviviente", "Su tío, que la captó", "La dueña del local", "Su expareja")
+CODE_WORDS = ("girasol", "lluvia", "cóndor", "quinua", "río")
+
 # --- Kinds of case ---------------------------------------------------------------------------
 
 
@@ -555,6 +559,7 @@ def staff_plan(today):
 class CasePlan:
     person_fields: dict
     case_fields: dict
+    consent: dict | None
 
 
 def _digits(rng, count, first="123456789"):
@@ -759,7 +764,61 @@ def _one_case(rng, code, today, kind_name, evidence, used_names):
         "place_identified": rng.choice(PLACE_IDENTIFIED[code]),
         "summary": summary,
     }
-    return CasePlan(person_fields, case_fields)
+    minor = age < ADULT_AGE or evidence == "straddle"
+    person_fields.update(_safe_contact(rng, age))
+    case_fields.update(_needs(rng, kind, age, gender, nationality, languages, document_type, status))
+    consent = None if status == "INTAKE" and rng.random() < 0.5 else _consent(rng, identified, minor)
+    if status != "INTAKE":
+        case_fields.update(intake_sections=list(INTAKE_SECTIONS), intake_completed_on=min(opened + datetime.timedelta(days=2), today))
+    elif consent:
+        case_fields["intake_sections"] = ["identity", "situation", "consent"]
+    return CasePlan(person_fields, case_fields, consent)
+
+
+def _needs(rng, kind, age, gender, nationality, languages, document_type, status):
+    """The service codes a case of this kind typically needs; urgent ones are recent intakes."""
+    if age < ADULT_AGE:
+        needs = [rng.choice(("SHELTER_MINORS", "FAMILY_CARE")), "PSYCHOLOGICAL", "EDUCATION", "LEGAL_AID"]
+    else:
+        shelter = "SHELTER_MEN" if gender == "MAN" else "SHELTER_WOMEN"
+        needs = [shelter, "PSYCHOLOGICAL", "LEGAL_AID", rng.choice(("EMPLOYMENT", "VOCATIONAL_TRAINING", "LIVELIHOOD"))]
+    if "SEXUAL" in kind.exploitation:
+        needs.append("SEXUAL_REPRODUCTIVE_HEALTH")
+    if nationality != "PER":
+        needs.append("MIGRATION_STATUS")
+    if document_type == "NONE":
+        needs.append("IDENTITY_DOCUMENTS")
+    if "spa" not in languages:
+        needs.append("INTERPRETATION")
+    return {"needs": needs, "urgent": status == "INTAKE" and rng.random() < 0.4}
+
+
+def _safe_contact(rng, age):
+    channels = ["OFFICE_VISIT"] if age < 14 else rng.sample(["WHATSAPP", "PHONE_CALL", "OFFICE_VISIT", "TRUSTED_PERSON"], 2)
+    fields = {"safe_channels": channels, "safe_hours": rng.choice(SAFE_HOURS)}
+    if rng.random() < 0.3:
+        fields.update(contact_kept_secret=True, must_not_know=rng.choice(MUST_NOT_KNOW), code_word=rng.choice(CODE_WORDS))
+    return fields
+
+
+def _consent(rng, given_on, minor):
+    consent = {
+        "given_on": given_on,
+        "method": rng.choice(("WRITTEN", "WRITTEN", "FINGERPRINT", "VERBAL_WITNESSED")),
+        "services": True,
+        "share_with": sorted(rng.sample(["JUSTICE", "HEALTH", "SOCIAL_PROTECTION", "LEGAL_AID", "SHELTER", "EDUCATION"], 3)),
+        "follow_up_contact": True,
+        "follow_up_channels": ["OFFICE_VISIT"],
+        "statistics": rng.random() < 0.85,
+    }
+    if minor:
+        consent.update(
+            child_assent=rng.choice(("GIVEN", "GIVEN", "GIVEN", "NOT_POSSIBLE")),
+            guardian_kind=rng.choice(("PROTECTION_UNIT", "PROTECTION_UNIT", "PARENT")),
+            guardian_consent_on=given_on,
+            guardian_method="WRITTEN",
+        )
+    return consent
 
 
 def case_plan(code, count, today):
@@ -875,6 +934,8 @@ class Command(BaseCommand):
         return passwords
 
     def _cases(self, offices, today, *, quiet):
+        # The demo caseworker took the intakes of their office's cases, so they have cases to work on.
+        taker = StaffProfile.objects.filter(user__username="caseworker").select_related("user", "office").first()
         wanted = {code: count for code, _name, _region, count in OFFICES}
         have = {code: Case.objects.filter(office=offices[code]).count() for code in wanted}
         missing = sum(max(wanted[code] - have[code], 0) for code in wanted)
@@ -885,7 +946,12 @@ class Command(BaseCommand):
                     continue
                 for plan in case_plan(code, count, today)[have[code] :]:
                     services.case_open(
-                        actor=None, office=offices[code], person_fields=plan.person_fields, case_fields=plan.case_fields, today=today
+                        actor=taker.user if taker and taker.office.code == code else None,
+                        office=offices[code],
+                        person_fields=plan.person_fields,
+                        case_fields=plan.case_fields,
+                        consent=plan.consent,
+                        today=today,
                     )
                     created += 1
                     bar.update(1)
