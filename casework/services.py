@@ -54,6 +54,11 @@ def next_case_reference(office, year):
     return f"{office.code}-{year}-{counters.get().last:05d}"
 
 
+def _changed(instance, values):
+    """The names among `values` whose value differs from what `instance` holds now."""
+    return [name for name, value in values.items() if getattr(instance, name) != value]
+
+
 def _assign(instance, values):
     for name, value in values.items():
         setattr(instance, name, value)
@@ -99,21 +104,23 @@ def case_update(*, actor, case, expected_version, person_fields=None, case_field
             raise StaleEdit(case.pk, current)
         case = Case.objects.select_related("person").get(pk=case.pk)
         person = case.person
-        if person_fields:
+        # Only what really changed is logged: a conflict names those fields, and history too.
+        changed = _changed(person, person_fields)
+        if changed:
             _assign(person, person_fields)
             _refresh_age(person, today)
             person.full_clean()
             person.save()
         if section in INTAKE_SECTIONS and section not in case.intake_sections:
             case_fields["intake_sections"] = [*case.intake_sections, section]
+        changed += _changed(case, case_fields)
         _assign(case, case_fields)
         case.full_clean()
         case.save()
         if consent is not None:
             _record_consent(actor, case, consent)
-        audit.record(
-            action=AccessAction.UPDATE, target=case, actor=actor, fields=[*person_fields, *case_fields, *(["consent"] if consent else [])]
-        )
+            changed.append("consent")
+        audit.record(action=AccessAction.UPDATE, target=case, actor=actor, fields=changed)
     return case
 
 
@@ -121,9 +128,7 @@ def _record_consent(actor, case, fields):
     record = ConsentRecord(case=case, recorded_by=actor, **fields)
     record.full_clean()
     if case.person.is_minor:
-        missing = [
-            name for name in ("child_assent", "guardian_kind", "guardian_consent_on", "guardian_method") if not getattr(record, name)
-        ]
+        missing = [name for name in ConsentRecord.MINOR_FIELDS if not getattr(record, name)]
         if missing:
             message = _("Required for a child or adolescent: record the assent and the guardian's consent apart.")
             raise ValidationError(dict.fromkeys(missing, message))

@@ -1,5 +1,6 @@
 """Caseworker screens. Thin: parse, call access or a service, render."""
 
+import datetime
 import uuid
 
 from django import forms
@@ -11,6 +12,7 @@ from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -146,7 +148,7 @@ def case_file(request, case_id):
         "exploitation_types": _labels(ExploitationType.choices, case.exploitation_types),
         "means_of_control": _labels(MeansOfControl.choices, case.means_of_control),
         "needs": _labels(ServiceType.choices, case.needs),
-        "intake_missing": [section_titles[slug] for slug in case.intake_sections_missing()],
+        "intake_missing": [(slug, section_titles[slug]) for slug in case.intake_sections_missing()],
         "notes": [(note, can_edit and note.editable_by(request.user)) for note in notes],
         "note_form": NoteForm(),
         "history": _history(case),
@@ -201,10 +203,50 @@ def _latest_event():
 
 
 def _changed_since(case, seen_event):
-    """Field labels changed on the case by others after `seen_event` (never the values)."""
-    labels = _field_labels()
+    """Names of the fields of the case others changed after `seen_event` (never the values)."""
     events = AccessEvent.objects.filter(object_id=str(case.pk), action=AccessAction.UPDATE, sequence__gt=seen_event)
-    return sorted({str(labels.get(name, name)) for event in events for name in event.fields})
+    return {name for event in events for name in event.fields}
+
+
+# Logged field names that stand for several form fields.
+FORM_FIELDS_OF = {"age_estimate": ("age_min", "age_max", "age_estimated_on"), "consent": ConsentSection.RECORD_FIELDS}
+
+
+def _shown(field, value):
+    """A cleaned value as the user would recognise it: labels for codes, local dates."""
+    if value in (None, "", []):
+        return _("(empty)")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    labels = dict(getattr(field, "choices", ()))
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(str(labels.get(item, item)) for item in values)
+
+
+def _after_conflict(form_class, form, case, current_version):
+    """The form to show after a stale save, and the labels of what the other person changed.
+
+    Fields the other person changed show their new value, with what this user had there written
+    beside it, so nothing typed is lost and saving again does not undo their edit by accident;
+    every other field keeps what this user typed.
+    """
+    names = _changed_since(case, form.cleaned_data["seen_event"])
+    theirs = form_class.initial_from(case)
+    initial = {**form.cleaned_data, "version": current_version, "seen_event": _latest_event()}
+    notes = {}
+    form_fields = {field for logged in names for field in FORM_FIELDS_OF.get(logged, (logged,))}
+    for name in form_fields & set(theirs):
+        field = form.fields[name]
+        if field.has_changed(theirs[name], form[name].data):
+            initial[name] = theirs[name]
+            notes[name] = _shown(field, form.cleaned_data.get(name))
+    fresh = form_class(initial=initial, case=case)
+    for name, yours in notes.items():
+        fresh.fields[name].conflict_yours = yours
+    labels = _field_labels()
+    return fresh, sorted(str(labels.get(name, name)) for name in names if name in labels)
 
 
 @login_required
@@ -227,11 +269,7 @@ def case_section_edit(request, case_id, section):
                 actor=request.user, case=case, expected_version=form.cleaned_data["version"], section=section, **form.changes()
             )
         except services.StaleEdit as stale:
-            context["conflict"] = _changed_since(case, form.cleaned_data["seen_event"])
-            # What the user typed stays in the form; saving again applies it over the other edit.
-            data = request.POST.copy()
-            data["version"], data["seen_event"] = stale.current_version, _latest_event()
-            form = form_class(data, case=case)
+            form, context["conflict"] = _after_conflict(form_class, form, case, stale.current_version)
         except ValidationError as error:
             _add_service_errors(form, error)
         else:

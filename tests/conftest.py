@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from .factories import OfficeFactory, UserFactory, open_case
+from .factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in {"", "0", "false", "no"}
 
@@ -37,6 +37,13 @@ def alice(client):
     user = UserFactory(username="alice")
     client.force_login(user)
     return user
+
+
+@pytest.fixture
+def caseworker(alice, lima):
+    """alice with a staff profile in Lima: she may open cases (intake)."""
+    StaffProfileFactory(user=alice, office=lima)
+    return alice
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ from django.utils import timezone
 
 from casework.models import AccessAction, AccessEvent, Case, Person
 
-from ..factories import StaffProfileFactory
-
 pytestmark = pytest.mark.django_db
 
 VALID = {
@@ -25,12 +23,6 @@ VALID = {
     "phone": "+51 984 111 222",
     "notes": "Llegó con su hermana.",
 }
-
-
-@pytest.fixture
-def caseworker(alice, lima):
-    StaffProfileFactory(user=alice, office=lima)
-    return alice
 
 
 def open_by_form(client, **changes):
@@ -126,14 +118,28 @@ def test_a_second_tab_gets_a_conflict_and_keeps_what_was_typed(client, caseworke
     assert response.status_code == 409
     body = response.content.decode()
     assert "Otra persona guardó este caso" in body
-    assert "teléfono" in body  # what the other tab changed, by name
+    assert "Cambió: teléfono." in body, "only what the other tab changed is named"
     assert "Nota desde la segunda pestaña." in body
+    # The phone the other tab saved is in the form now, with this tab's old value written beside it.
+    assert response.context["form"].initial["phone"] == "+51 911 111 111"
+    assert "Lo que usted tenía aquí: +51 984 111 222" in body
     case.refresh_from_db()
     assert (case.person.phone, case.person.notes, case.version) == ("+51 911 111 111", "Llegó con su hermana.", 2)
-    again = client.post(f"/cases/{case.pk}/identity/", posted(response, notes="Nota desde la segunda pestaña."))
+    again = client.post(f"/cases/{case.pk}/identity/", posted(response))
     assert again.status_code == 302
     case.refresh_from_db()
-    assert case.person.notes == "Nota desde la segunda pestaña."
+    assert (case.person.notes, case.person.phone) == ("Nota desde la segunda pestaña.", "+51 911 111 111"), "neither edit is lost"
+
+
+def test_a_value_both_tabs_changed_keeps_theirs_in_the_form_and_shows_mine(client, caseworker):
+    open_by_form(client)
+    case = Case.objects.get()
+    first_tab, second_tab = edit_page(client, case), edit_page(client, case)
+    client.post(f"/cases/{case.pk}/identity/", posted(first_tab, languages=["spa", "aym"]))
+    response = client.post(f"/cases/{case.pk}/identity/", posted(second_tab, languages=["que"]))
+    assert response.status_code == 409
+    assert response.context["form"].initial["languages"] == ["spa", "aym"]
+    assert "Lo que usted tenía aquí: Quechua" in response.content.decode()
 
 
 def test_someone_who_may_only_see_the_case_cannot_edit_it(client, caseworker, lima):

@@ -13,7 +13,10 @@ pytestmark = pytest.mark.django_db
 def test_a_new_case_is_a_draft_listing_what_is_missing(client, editable_case, english):
     page = client.get(f"/cases/{editable_case.pk}/").content.decode()
     assert "Intake in progress (draft)" in page
-    assert "Situation, Single statement and interviews, Safety and safe contact, Consent, Needs" in page
+    for section in ("situation", "statement", "safety", "consent", "needs"):
+        assert f'href="/cases/{editable_case.pk}/{section}/"' in page
+    assert f'href="/cases/{editable_case.pk}/identity/"' in page, "the identity can be edited too"
+    assert "Safety and safe contact</a>, <a" in page
     assert "Complete intake" not in page
     assert "Intake draft" in client.get("/").content.decode()
 

@@ -1,0 +1,110 @@
+"""axe-core (bundled in axe-playwright-python, nothing fetched) finds no serious or critical
+accessibility problem on the caseworker screens, on a desktop and on a 360 px phone."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from ..factories import open_case
+from .conftest import PHONE
+
+pytestmark = pytest.mark.e2e
+
+BLOCKING = {"serious", "critical"}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def blocking_violations(page):
+    """The serious and critical axe violations of the page as it is now, one readable line per element."""
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} -> {node['target']} {node['html'][:160]}"
+        for violation in results.response["violations"]
+        if violation["impact"] in BLOCKING
+        for node in violation["nodes"]
+    ]
+
+
+@pytest.fixture
+def case(caseworker):
+    """A case the caseworker opened (so may see and edit), listed in My cases."""
+    return open_case(caseworker.staff_profile.office, actor=caseworker)
+
+
+def heading(page):
+    return page.get_by_role("heading", level=1)
+
+
+# Each screen as the caseworker reaches it; each checks it is the screen meant, not an error page.
+def login_page(page, case):
+    page.goto("/accounts/login/")
+    expect(heading(page)).to_have_text("Iniciar sesión")
+
+
+def login_page_refused(page, case):
+    page.goto("/accounts/login/")
+    page.get_by_label("Nombre de usuario", exact=True).fill("nadie")
+    page.get_by_label("Contraseña", exact=True).fill("equivocada")
+    page.get_by_role("button", name="Iniciar sesión").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+
+
+def my_cases(page, case):
+    page.goto("/")
+    expect(page.get_by_role("link", name=case.reference)).to_be_visible()
+
+
+def new_case(page, case):
+    page.goto("/cases/new/")
+    expect(heading(page)).to_have_text("Nuevo caso: identidad")
+
+
+def new_case_with_errors(page, case):
+    new_case(page, case)
+    page.get_by_role("button", name="Guardar", exact=True).click()
+    expect(page.get_by_role("alert")).to_be_visible()
+
+
+def case_file(page, case):
+    page.goto(f"/cases/{case.pk}/")
+    expect(heading(page)).to_contain_text(case.reference)
+
+
+def situation_edit(page, case):
+    page.goto(f"/cases/{case.pk}/situation/")
+    expect(heading(page)).to_have_text(f"{case.reference} · Situación")
+
+
+def identity_edit(page, case):
+    page.goto(f"/cases/{case.pk}/identity/")
+    expect(heading(page)).to_have_text(f"{case.reference} · Identidad")
+
+
+VIEWPORTS = [pytest.param(DESKTOP, id="1280px"), pytest.param(PHONE, id="360px")]
+
+
+def check(page, screens, case=None):
+    """Each screen in turn; all their serious and critical violations, by screen, in one message."""
+    found = []
+    for screen in screens:
+        screen(page, case)
+        found += [f"{screen.__name__} ({page.url}): {violation}" for violation in blocking_violations(page)]
+    assert not found, "axe found serious or critical accessibility problems:\n" + "\n".join(found)
+
+
+def test_axe_runs_and_reports_what_it_finds(page):
+    """Against a page built to fail: proof that a pass below means something."""
+    page.set_content('<html><body><form><input type="text" name="given_names"></form></body></html>')
+    assert any(line.startswith("label (critical)") for line in blocking_violations(page))
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_sign_in_screens_have_no_serious_accessibility_problem(page, viewport):
+    page.set_viewport_size(viewport)
+    check(page, [login_page, login_page_refused])
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_caseworker_screens_have_no_serious_accessibility_problem(signed_in, case, viewport):
+    signed_in.set_viewport_size(viewport)
+    check(signed_in, [my_cases, new_case, new_case_with_errors, case_file, situation_edit, identity_edit], case)
