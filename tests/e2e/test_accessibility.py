@@ -1,6 +1,8 @@
 """axe-core (bundled in axe-playwright-python, nothing fetched) finds no serious or critical
 accessibility problem on the caseworker screens, on a desktop and on a 360 px phone."""
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -80,6 +82,29 @@ def identity_edit(page, case):
     expect(heading(page)).to_have_text(f"{case.reference} · Identidad")
 
 
+def consent_edit(page, case):
+    """A minor's consent form: the assent and guardian fields are there too."""
+    page.goto(f"/cases/{case.pk}/consent/")
+    expect(page.get_by_label(re.compile(r"^Consentimiento de:?$"))).to_be_visible()
+
+
+def safety_edit(page, case):
+    page.goto(f"/cases/{case.pk}/safety/")
+    expect(heading(page)).to_have_text(f"{case.reference} · Seguridad y contacto seguro")
+
+
+def needs_edit(page, case):
+    page.goto(f"/cases/{case.pk}/needs/")
+    expect(heading(page)).to_have_text(f"{case.reference} · Necesidades")
+
+
+def search_results(page, case):
+    page.goto("/search/")
+    page.get_by_label(re.compile(r"^Número de documento o nombres")).fill("Rosa")
+    page.get_by_role("button", name="Buscar", exact=True).click()
+    expect(page.get_by_role("link", name=case.reference)).to_be_visible()
+
+
 VIEWPORTS = [pytest.param(DESKTOP, id="1280px"), pytest.param(PHONE, id="360px")]
 
 
@@ -107,4 +132,5 @@ def test_the_sign_in_screens_have_no_serious_accessibility_problem(page, viewpor
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_the_caseworker_screens_have_no_serious_accessibility_problem(signed_in, case, viewport):
     signed_in.set_viewport_size(viewport)
-    check(signed_in, [my_cases, new_case, new_case_with_errors, case_file, situation_edit, identity_edit], case)
+    screens = [my_cases, new_case, new_case_with_errors, case_file, situation_edit, identity_edit, consent_edit, safety_edit, needs_edit]
+    check(signed_in, [*screens, search_results], case)
