@@ -42,8 +42,15 @@ def _optional(choices):
     return [("", "—"), *choices]
 
 
+class CodesField(forms.MultipleChoiceField):
+    """Ticked codes, each once, in the order given (a hand-made post may repeat one)."""
+
+    def clean(self, value):
+        return list(dict.fromkeys(super().clean(value)))
+
+
 def _checkboxes(label, choices, **kwargs):
-    return forms.MultipleChoiceField(label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple, **kwargs)
+    return CodesField(label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple, **kwargs)
 
 
 class VersionedForm(forms.Form):
@@ -51,6 +58,13 @@ class VersionedForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     seen_event = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def clean(self):
+        data = super().clean()
+        if self.has_error("version") or self.has_error("seen_event"):
+            # Hidden fields have no place to show an error: say it on top of the form.
+            self.add_error(None, _("This form was out of date or damaged. Open it again from the case file; what you typed is below."))
+        return data
 
 
 class SectionForm(forms.Form):
@@ -82,14 +96,10 @@ class IdentitySection(SectionForm):
     )
     document_type = forms.ChoiceField(label=_("Document type"), choices=[("", "—"), *DocumentType.choices], required=False)
     document_number = forms.CharField(label=_("Document number"), max_length=64, required=False)
-    languages = forms.MultipleChoiceField(
-        label=_("Languages"), choices=Language.choices, required=False, widget=forms.CheckboxSelectMultiple
-    )
+    languages = _checkboxes(_("Languages"), Language.choices)
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=_optional(Language.choices), required=False)
     needs_interpreter = forms.BooleanField(label=_("Needs an interpreter"), required=False)
-    disabilities = forms.MultipleChoiceField(
-        label=_("Disability"), choices=Disability.choices, required=False, widget=forms.CheckboxSelectMultiple
-    )
+    disabilities = _checkboxes(_("Disability"), Disability.choices)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     address = forms.CharField(label=_("Address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     notes = forms.CharField(label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
@@ -183,13 +193,9 @@ class SituationSection(SectionForm):
 
     trafficking_status = forms.ChoiceField(label=_("Trafficking status"), choices=TraffickingStatus.choices)
     trafficking_status_decided_by = forms.ChoiceField(label=_("Status decided by"), choices=_optional(Institution.choices), required=False)
-    exploitation_types = forms.MultipleChoiceField(
-        label=_("Forms of exploitation"), choices=ExploitationType.choices, required=False, widget=forms.CheckboxSelectMultiple
-    )
+    exploitation_types = _checkboxes(_("Forms of exploitation"), ExploitationType.choices)
     labour_sector = forms.ChoiceField(label=_("Labour sector"), choices=_optional(LabourSector.choices), required=False)
-    means_of_control = forms.MultipleChoiceField(
-        label=_("Means of control"), choices=MeansOfControl.choices, required=False, widget=forms.CheckboxSelectMultiple
-    )
+    means_of_control = _checkboxes(_("Means of control"), MeansOfControl.choices)
     recruiter_relation = forms.ChoiceField(
         label=_("Relation to the recruiter"), choices=_optional(RecruiterRelation.choices), required=False
     )

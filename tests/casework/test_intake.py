@@ -161,3 +161,10 @@ def test_an_adolescent_with_an_exact_birth_date_is_not_presumed_minor(client, ca
     open_by_form(client, age_min="", age_max="", age_estimated_on="", birth_date=str(datetime.date(2010, 5, 2)))
     person = Person.objects.get()
     assert (person.age_band, person.presumed_minor) == ("ADOLESCENT", False)
+
+
+def test_a_code_sent_twice_is_saved_once(client, caseworker):
+    """Checkboxes cannot repeat a code, but a hand-made post can: the record keeps each once."""
+    open_by_form(client, languages=["spa", "spa", "que"], disabilities=["VISUAL", "VISUAL"])
+    person = Person.objects.get()
+    assert (person.languages, person.disabilities) == (["spa", "que"], ["VISUAL"])
