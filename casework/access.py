@@ -1,21 +1,30 @@
 """Who may see which cases: the one place that decides (views, search and exports call it).
 
-For now a case is visible to a user holding the guardian object permission `view_case` on it;
-team assignment (issue 5) and supervision of offices (issue 4) grant it.
+A case is visible to a user who holds the guardian object permission `view_case` on it (the
+team, and whoever took the intake until a team exists), and to the supervisors of its office.
+Auditors and administrators see no case content. Global permissions and superusers grant nothing.
 """
 
+from django.db.models import Q
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
 from . import audit
-from .models import AccessAction, Case
+from .models import AccessAction, Case, Office
+from .roles import Role
+
+
+def offices_supervised_by(user):
+    """The offices whose cases and reviews `user` oversees, as a queryset (a subquery when used in a filter)."""
+    return Office.objects.filter(supervisors__user=user, supervisors__user__is_active=True, supervisors__user__groups__name=Role.SUPERVISOR)
 
 
 def cases_visible_to(user):
-    """A queryset of the cases `user` may see. Global permissions and superusers grant nothing."""
+    """A queryset of the cases `user` may see: one query, whatever the number of cases."""
     if not (user.is_authenticated and user.is_active):
         return Case.objects.none()
-    return get_objects_for_user(user, "casework.view_case", klass=Case, accept_global_perms=False, with_superuser=False)
+    granted = get_objects_for_user(user, "casework.view_case", klass=Case, accept_global_perms=False, with_superuser=False)
+    return Case.objects.filter(Q(pk__in=granted.values("pk")) | Q(office__in=offices_supervised_by(user)))
 
 
 def case_for(user, case_id, *, fields=(), permission="view_case"):

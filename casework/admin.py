@@ -23,3 +23,4 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "gender", "sector", "office", "child_specialised", "caseload_cap", "active"]
     list_filter = ["office", "sector", "gender", "active"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
+    filter_horizontal = ["supervised_offices"]

@@ -57,6 +57,13 @@ class StaffProfile(models.Model):
     child_specialised = models.BooleanField(_("specialised in children and adolescents"), default=False)
     caseload_cap = models.PositiveSmallIntegerField(_("caseload cap"), default=20, validators=[MinValueValidator(1)])
     active = models.BooleanField(_("active"), default=True)
+    supervised_offices = models.ManyToManyField(
+        Office,
+        blank=True,
+        related_name="supervisors",
+        verbose_name=_("offices supervised"),
+        help_text=_("For supervisors: they see every case of these offices and decide their reviews."),
+    )
 
     class Meta:
         verbose_name = _("staff profile")

@@ -920,6 +920,8 @@ class Command(BaseCommand):
                     profile = StaffProfile(user=user, office=offices[plan.office], **plan.profile)
                     profile.full_clean()
                     profile.save()
+                    if plan.role == Role.SUPERVISOR:
+                        profile.supervised_offices.add(profile.office)
             if password:
                 passwords[plan.username] = password
         return len(missing), len(existing), passwords
