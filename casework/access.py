@@ -19,6 +19,13 @@ def offices_supervised_by(user):
     return Office.objects.filter(supervisors__user=user, supervisors__user__is_active=True, supervisors__user__groups__name=Role.SUPERVISOR)
 
 
+def supervisors_of(office):
+    """The active supervisors of an office, as a queryset of users."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(staff_profile__supervised_offices=office, is_active=True, groups__name=Role.SUPERVISOR)
+
+
 def cases_visible_to(user):
     """A queryset of the cases `user` may see: one query, whatever the number of cases."""
     if not (user.is_authenticated and user.is_active):

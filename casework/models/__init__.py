@@ -2,6 +2,7 @@ from .audit import AccessAction, AccessEvent, AccessLogCheck, AccessLogHead
 from .cases import INTAKE_SECTIONS, Case, CaseGroupObjectPermission, CaseReferenceCounter, CaseUserObjectPermission
 from .people import Office, Person, PersonSearchToken, SearchPurpose, StaffProfile, User
 from .records import NOTE_EDITABLE_FOR, CaseNote, ConsentRecord
+from .reviews import Notification, NotificationKind, Review, ReviewStatus
 
 __all__ = [
     "INTAKE_SECTIONS",
@@ -16,9 +17,13 @@ __all__ = [
     "CaseReferenceCounter",
     "CaseUserObjectPermission",
     "ConsentRecord",
+    "Notification",
+    "NotificationKind",
     "Office",
     "Person",
     "PersonSearchToken",
+    "Review",
+    "ReviewStatus",
     "SearchPurpose",
     "StaffProfile",
     "User",

@@ -1,8 +1,8 @@
 """No sensitive value is ever at rest in plaintext: not in the database files, not in a pg_dump,
 not in `dumpdata`.
 
-Fifty cases are opened with distinctive canary values in every encrypted field of a person, a
-case and a case note. Each check looks for every canary in several forms (as typed, casefolded, with accents
+Fifty cases are opened with distinctive canary values in every encrypted field of every model
+(person, case, case note, review). Each check looks for every canary in several forms (as typed, casefolded, with accents
 folded, and the project's own blind-index normalisations, in UTF-8 and UTF-16), and also inside
 any hex (bytea) or base64 blob of the dump, so a value stored as plaintext bytes in a binary
 column is caught too. Each check also finds the rows' real ciphertexts in what it reads, so it
@@ -26,13 +26,15 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from casework import services
 from casework.encryption import fold, identifier_form
 from casework.fields import encrypted_fields
-from casework.models import Case, CaseNote, Person
+from casework.models import Case, CaseNote, Person, Review
 from tests.conftest import service_missing
 from tests.factories import OfficeFactory, UserFactory, open_case
 
@@ -91,6 +93,14 @@ def note_canaries(i):
     return {"text": f"Canary{i}Nota de caso: la visité en su casa."}
 
 
+def review_canaries(i):
+    return {"reason": f"Canary{i}Motivo: vive con su tía", "decision_note": f"Canary{i}Decisión: conforme"}
+
+
+# Every model with encrypted fields, and the canaries each case's rows carry.
+ENCRYPTED_MODELS = {Person: "person", Case: "case", CaseNote: "note", Review: "review"}
+
+
 def texts_of(value):
     """The strings a stored value is made of."""
     if value is None:
@@ -113,7 +123,8 @@ def all_canaries():
     """(where, text) of every sensitive value of the fifty cases."""
     found = []
     for i in range(CASES):
-        for model, values in (("person", person_canaries(i)), ("case", case_canaries(i)), ("note", note_canaries(i))):
+        canaries = (person_canaries(i), case_canaries(i), note_canaries(i), review_canaries(i))
+        for model, values in zip(ENCRYPTED_MODELS.values(), canaries, strict=True):
             found += [(f"{model} {i} {name}", text) for name, value in values.items() for text in texts_of(value) if is_canary(text)]
     return found
 
@@ -141,7 +152,7 @@ def stored_ciphertexts():
     """Every encrypted column value of the people and cases, read raw with SQL."""
     ciphertexts = []
     with connection.cursor() as cursor:
-        for model in (Person, Case, CaseNote):
+        for model in ENCRYPTED_MODELS:
             for field in encrypted_fields(model):
                 table, column = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(field.column)
                 cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL")  # noqa: S608 (names from the models)
@@ -154,18 +165,29 @@ def canary_cases():
     office = OfficeFactory(code="CAN", name="Oficina de prueba", region="17")
     author = UserFactory(username="note-author")
     cases = [open_case(office, case_fields=case_canaries(i), **person_canaries(i)) for i in range(CASES)]
+    decider = UserFactory(username="decider")
     for i, case in enumerate(cases):
         services.note_add(actor=author, case=case, **note_canaries(i))
+        Review.objects.create(
+            case=case,
+            kind="CASE_CLOSURE",
+            requested_by=author,
+            status="APPROVED",
+            decided_by=decider,
+            decided_at=timezone.now(),
+            **review_canaries(i),
+        )
     ciphertexts = stored_ciphertexts()
     # 50 people x 18 always-set fields + 50 x one of birth date or age estimate + 50 cases x 4 + 50 notes.
-    assert len(ciphertexts) == CASES * (18 + 1 + 4 + 1)
+    assert len(ciphertexts) == CASES * (18 + 1 + 4 + 1 + 2)
     return cases, ciphertexts
 
 
 def test_the_canaries_cover_every_encrypted_field():
     covered = {f"person.{name}" for name in {*person_canaries(0), *person_canaries(1)}}
     covered |= {f"case.{name}" for name in case_canaries(0)} | {f"casenote.{name}" for name in note_canaries(0)}
-    encrypted = {f"{model._meta.model_name}.{field.name}" for model in (Person, Case, CaseNote) for field in encrypted_fields(model)}
+    covered |= {f"review.{name}" for name in review_canaries(0)}
+    encrypted = {f"{model._meta.model_name}.{field.name}" for model in apps.get_models() for field in encrypted_fields(model)}
     assert covered == encrypted, "give the new encrypted field a canary value here"
     assert len(all_canaries()) >= 50
 

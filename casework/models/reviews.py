@@ -1,0 +1,90 @@
+"""Supervisor reviews of the decisions that matter, and the in-app notifications they send."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..fields import EncryptedTextField, SensitiveModel
+from .cases import Case
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "PENDING", _("Waiting for a decision")
+    APPROVED = "APPROVED", _("Approved")
+    SENT_BACK = "SENT_BACK", _("Sent back")
+
+
+class Review(SensitiveModel):
+    """A request for a supervisor's decision. Decided once (four eyes); a new request is a new review.
+
+    `kind` is a code of the registry in casework.reviews; `details` holds codes and ids only (what is
+    to be decided), the free-text reason and decision note are encrypted.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=40)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_requested", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    reason = EncryptedTextField(_("reason"), max_length=2000)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews_decided",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = EncryptedTextField(_("decision note"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        indexes = [models.Index(fields=["status", "requested_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"], condition=Q(status=ReviewStatus.PENDING), name="one_pending_review_per_case_and_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ReviewStatus.PENDING, decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(status=ReviewStatus.PENDING) & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="review_decided_iff_not_pending",
+            ),
+            models.CheckConstraint(condition=~Q(decided_by=models.F("requested_by")), name="review_four_eyes"),
+        ]
+
+    def __str__(self):
+        return f"Review {self.pk} ({self.kind}) of case {self.case_id}"
+
+
+class NotificationKind(models.TextChoices):
+    REVIEW_REQUESTED = "REVIEW_REQUESTED", _("A review is waiting for your decision")
+    REVIEW_APPROVED = "REVIEW_APPROVED", _("Your request was approved")
+    REVIEW_SENT_BACK = "REVIEW_SENT_BACK", _("Your request was sent back")
+
+
+class Notification(models.Model):
+    """A message in the app. It names a kind and a case reference, never anything about the person."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    kind = models.CharField(_("kind"), max_length=40, choices=NotificationKind.choices)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("case"))
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("review"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.kind} for user {self.recipient_id}"
