@@ -60,6 +60,11 @@ def supervises(user, case):
     return offices_supervised_by(user).filter(pk=case.office_id).exists()
 
 
+def may_decide(user, review):
+    """Pending, not asked for by `user`, and `user` supervises the case's office."""
+    return review.status == ReviewStatus.PENDING and review.requested_by_id != user.pk and supervises(user, review.case)
+
+
 def review_request(*, actor, case, kind, reason, details=None):
     """Ask the supervisors of the case's office to decide. ValidationError if one is already waiting."""
     with transaction.atomic():

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import review_views, views
 
 urlpatterns = [
     path("", views.my_cases, name="home"),
@@ -10,7 +10,12 @@ urlpatterns = [
     path("cases/<uuid:case_id>/complete-intake/", views.case_complete_intake, name="case_complete_intake"),
     path("cases/<uuid:case_id>/notes/", views.case_note_add, name="case_note_add"),
     path("cases/<uuid:case_id>/notes/<uuid:note_id>/", views.case_note_edit, name="case_note_edit"),
+    path("cases/<uuid:case_id>/closure/", review_views.case_request_closure, name="case_request_closure"),
     path("cases/<uuid:case_id>/<slug:section>/", views.case_section_edit, name="case_section_edit"),
+    path("reviews/", review_views.review_queue, name="review_queue"),
+    path("reviews/<uuid:review_id>/", review_views.review_detail, name="review_detail"),
+    path("notifications/", review_views.notifications, name="notifications"),
+    path("notifications/read/", review_views.notifications_read_all, name="notifications_read_all"),
     path("search/", views.search, name="search"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

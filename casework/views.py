@@ -45,6 +45,7 @@ from .forms import (
     VersionedForm,
 )
 from .models import AccessAction, AccessEvent, Case, CaseNote, Person
+from .reviews import CLOSABLE, kind_label
 from .search import find_people
 
 CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED)
@@ -152,6 +153,8 @@ def case_file(request, case_id):
         "notes": [(note, can_edit and note.editable_by(request.user)) for note in notes],
         "note_form": NoteForm(),
         "history": _history(case),
+        "reviews": [(review, kind_label(review.kind)) for review in case.reviews.order_by("-requested_at")],
+        "can_request_closure": can_edit and case.status in CLOSABLE,
         "can_edit": can_edit,
         **_consent_context(case),
     }

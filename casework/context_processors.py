@@ -1,0 +1,17 @@
+"""What every page's header needs: the unread notifications and whether to show the review queue."""
+
+from django.utils.functional import SimpleLazyObject
+
+from .access import offices_supervised_by
+from .models import Notification
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        # Lazy: counted only on pages that show them.
+        "unread_notifications": SimpleLazyObject(lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count()),
+        "supervises_offices": SimpleLazyObject(lambda: offices_supervised_by(user).exists()),
+    }

@@ -1,0 +1,137 @@
+"""Screens of supervisor reviews and of the in-app notifications. Thin: access, a service, render."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from . import reviews
+from .access import case_for, offices_supervised_by
+from .choices import CaseStatus
+from .models import Notification, Review, ReviewStatus
+
+NOTIFICATIONS_PER_PAGE = 30
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("send_back", _("Send back"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when sending back: what must change."),
+    )
+
+
+@login_required
+def case_request_closure(request, case_id):
+    """The team asks to close the case; it waits for a supervisor of its office."""
+    case = case_for(request.user, case_id, permission="change_case")
+    if case.status not in reviews.CLOSABLE:
+        messages.error(request, _("A case in this status cannot be closed."))
+        return redirect("case_file", case_id=case.pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reviews.request_closure(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error("reason", error.message_dict.get("reason", error.messages))
+        else:
+            messages.success(request, _("Closure requested. The case waits for a supervisor's decision."))
+            return redirect("case_file", case_id=case.pk)
+    return render(request, "casework/request_closure.html", {"case": case, "form": form})
+
+
+@login_required
+def review_queue(request):
+    """What waits for the supervisor's decision in the offices they supervise, oldest first."""
+    offices = offices_supervised_by(request.user)
+    if not offices.exists():
+        raise PermissionDenied
+    waiting = (
+        Review.objects.filter(status=ReviewStatus.PENDING, case__office__in=offices)
+        .select_related("case", "requested_by")
+        .only("id", "kind", "requested_at", "case__reference", "case__id", "requested_by__username")
+        .order_by("requested_at")
+    )
+    now = timezone.now()
+    rows = [(review, reviews.kind_label(review.kind), now - review.requested_at) for review in waiting]
+    return render(request, "casework/review_queue.html", {"rows": rows})
+
+
+def _review_for(user, review_id):
+    """The review if the user may see its case (its team, its supervisors); 404 otherwise, logged."""
+    review = Review.objects.select_related("requested_by", "decided_by").filter(pk=review_id).first()
+    if review is None:
+        raise Http404
+    case = case_for(user, review.case_id, fields=["review"])
+    review.case = case
+    return review
+
+
+@login_required
+def review_detail(request, review_id):
+    """Exactly what is to be decided, and the decision for a supervisor who may take it."""
+    review = _review_for(request.user, review_id)
+    can_decide = (
+        review.status == ReviewStatus.PENDING
+        and review.requested_by_id != request.user.pk
+        and reviews.supervises(request.user, review.case)
+    )
+    form = DecisionForm(request.POST or None) if can_decide else None
+    if request.method == "POST":
+        if not can_decide:
+            raise PermissionDenied
+        if form.is_valid():
+            approve = form.cleaned_data["decision"] == "approve"
+            try:
+                reviews.review_decide(actor=request.user, review=review, approve=approve, note=form.cleaned_data["note"])
+            except ValidationError as error:
+                form.add_error("note", error.message_dict.get("note", error.messages))
+            except reviews.ReviewAlreadyDecided:
+                messages.error(request, _("Another supervisor decided this review first. Their decision stands."))
+                return redirect("review_detail", review_id=review.pk)
+            else:
+                messages.success(request, _("Decision recorded. The requester has been notified."))
+                return redirect("review_queue")
+    context = {
+        "review": review,
+        "case": review.case,
+        "kind": reviews.kind_label(review.kind),
+        "previous_status": CaseStatus(review.details["previous_status"]).label if "previous_status" in review.details else "",
+        "form": form,
+    }
+    return render(request, "casework/review_detail.html", context)
+
+
+@login_required
+def notifications(request):
+    """The user's notifications, newest first; opening the list marks them read."""
+    mine = Notification.objects.filter(recipient=request.user).select_related("case", "review").order_by("-created_at")
+    page = Paginator(mine, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    unread = [notification.pk for notification in page.object_list if notification.read_at is None]
+    response = render(request, "casework/notifications.html", {"page": page, "unread": set(unread)})
+    Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return response
+
+
+@require_POST
+@login_required
+def notifications_read_all(request):
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("notifications")
