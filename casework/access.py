@@ -1,16 +1,18 @@
 """Who may see which cases: the one place that decides (views, search and exports call it).
 
 A case is visible to a user who holds the guardian object permission `view_case` on it (the
-team, and whoever took the intake until a team exists), and to the supervisors of its office.
+team, and whoever took the intake until a team exists), to the supervisors of its office, and to
+a supervisor holding an unexpired break-the-glass grant on it (checked on every request).
 Auditors and administrators see no case content. Global permissions and superusers grant nothing.
 """
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from . import audit
-from .models import AccessAction, Case, Office
+from .models import AccessAction, BreakGlassGrant, Case, Office
 from .roles import Role
 
 
@@ -31,7 +33,8 @@ def cases_visible_to(user):
     if not (user.is_authenticated and user.is_active):
         return Case.objects.none()
     granted = get_objects_for_user(user, "casework.view_case", klass=Case, accept_global_perms=False, with_superuser=False)
-    return Case.objects.filter(Q(pk__in=granted.values("pk")) | Q(office__in=offices_supervised_by(user)))
+    broken_glass = BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now(), revoked_at__isnull=True).values("case")
+    return Case.objects.filter(Q(pk__in=granted.values("pk")) | Q(office__in=offices_supervised_by(user)) | Q(pk__in=broken_glass))
 
 
 def case_for(user, case_id, *, fields=(), permission="view_case"):

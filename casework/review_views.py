@@ -1,6 +1,7 @@
 """Screens of supervisor reviews and of the in-app notifications. Thin: access, a service, render."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,13 +9,14 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from . import reviews
-from .access import case_for, offices_supervised_by
+from .access import case_for, cases_visible_to, offices_supervised_by
 from .choices import CaseStatus
-from .models import Notification, Review, ReviewStatus
+from .models import Case, Notification, Review, ReviewStatus
 
 NOTIFICATIONS_PER_PAGE = 30
 
@@ -117,6 +119,42 @@ def review_detail(request, review_id):
         "form": form,
     }
     return render(request, "casework/review_detail.html", context)
+
+
+class BreakGlassForm(ReasonForm):
+    reference = forms.CharField(label=_("Case reference"), max_length=20, help_text=_("E.g. LIM-2026-00042."))
+    field_order = ["reference", "reason"]
+
+    def clean_reference(self):
+        reference = self.cleaned_data["reference"].strip().upper()
+        case = Case.objects.filter(reference=reference).select_related("office").first()
+        if case is None:
+            raise ValidationError(_("No case has this reference."))
+        self.case = case
+        return reference
+
+
+@login_required
+def break_glass(request):
+    """A supervisor opens a case outside their offices, for a limited time, saying why."""
+    if not offices_supervised_by(request.user).exists():
+        raise PermissionDenied
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case = form.case
+        if cases_visible_to(request.user).filter(pk=case.pk).exists():
+            return redirect("case_file", case_id=case.pk)
+        try:
+            grant = reviews.break_the_glass(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error("reason", error.message_dict.get("reason", error.messages))
+        else:
+            until = date_format(timezone.localtime(grant.expires_at), "TIME_FORMAT")
+            messages.warning(
+                request, _("You may read this case until %(time)s. Its office's supervisors have been told.") % {"time": until}
+            )
+            return redirect("case_file", case_id=case.pk)
+    return render(request, "casework/break_glass.html", {"form": form, "hours": settings.BREAK_THE_GLASS_HOURS})
 
 
 @login_required

@@ -5,9 +5,11 @@ the external referral without consent, follow-up the age transition, ...): nothi
 them. What waits on a review cannot proceed until it is approved: only `on_approved` carries it out.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from . import audit
 from .access import offices_supervised_by, supervisors_of
 from .choices import CaseStatus
-from .models import AccessAction, Case, Notification, NotificationKind, Review, ReviewStatus
+from .models import AccessAction, BreakGlassGrant, Case, Notification, NotificationKind, Review, ReviewStatus
 
 
 def _nothing(review, actor):
@@ -65,7 +67,7 @@ def may_decide(user, review):
     return review.status == ReviewStatus.PENDING and review.requested_by_id != user.pk and supervises(user, review.case)
 
 
-def review_request(*, actor, case, kind, reason, details=None):
+def review_request(*, actor, case, kind, reason, details=None, notify_as=NotificationKind.REVIEW_REQUESTED):
     """Ask the supervisors of the case's office to decide. ValidationError if one is already waiting."""
     with transaction.atomic():
         review = Review(case=case, kind=kind_of(kind).code, requested_by=actor, reason=reason, details=details or {})
@@ -77,7 +79,7 @@ def review_request(*, actor, case, kind, reason, details=None):
             raise ValidationError({"reason": _("A request of this kind is already waiting for a decision on this case.")}) from None
         audit.record(action=AccessAction.CREATE, target=case, actor=actor, fields=["review"], detail=kind)
         Notification.objects.bulk_create(
-            Notification(recipient=supervisor, kind=NotificationKind.REVIEW_REQUESTED, case=case, review=review)
+            Notification(recipient=supervisor, kind=notify_as, case=case, review=review)
             for supervisor in supervisors_of(case.office_id).exclude(pk=actor.pk)
         )
     return review
@@ -143,9 +145,47 @@ def _reopen(review, actor):
     _set_status(review.case, actor, review.details.get("previous_status", CaseStatus.FOLLOW_UP))
 
 
+# --- Break-the-glass -------------------------------------------------------------------------
+
+
+def break_the_glass(*, actor, case, reason, now=None):
+    """A supervisor opens a case outside their offices for a limited time, with a written reason.
+
+    Logged, notified to the supervisors of the case's office, who review it afterwards: sending it
+    back ends the access at once. Access ends at `expires_at` in any case.
+    """
+    now = now or timezone.now()
+    if not offices_supervised_by(actor).exists():
+        raise PermissionDenied(_("Only supervisors may open a case outside their offices."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Write why you need this case now.")})
+    with transaction.atomic():
+        review = review_request(actor=actor, case=case, kind="BREAK_THE_GLASS", reason=reason, notify_as=NotificationKind.BREAK_THE_GLASS)
+        expires_at = now + datetime.timedelta(hours=settings.BREAK_THE_GLASS_HOURS)
+        grant = BreakGlassGrant(case=case, user=actor, reason=reason, granted_at=now, expires_at=expires_at, review=review)
+        grant.save()
+        audit.record(action=AccessAction.BREAK_GLASS, target=case, actor=actor, detail=f"until {expires_at.isoformat()}")
+    return grant
+
+
+def _end_access(review, actor):
+    BreakGlassGrant.objects.filter(review=review, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def revoke_expired_grants(now=None):
+    """Mark grants past their time as revoked (access already ended: visibility checks the time)."""
+    now = now or timezone.now()
+    expired = list(BreakGlassGrant.objects.filter(expires_at__lte=now, revoked_at__isnull=True).select_related("case"))
+    for grant in expired:
+        with transaction.atomic():
+            BreakGlassGrant.objects.filter(pk=grant.pk).update(revoked_at=now)
+            audit.record(action=AccessAction.UPDATE, target=grant.case, fields=["break_the_glass"], detail="break-the-glass expired")
+    return len(expired)
+
+
 register(ReviewKind("CASE_CLOSURE", gettext_lazy("Case closure"), on_approved=_close, on_sent_back=_reopen))
 register(ReviewKind("REINTEGRATION_PLAN", gettext_lazy("Reintegration plan approval")))
 register(ReviewKind("TEAM_OVERRIDE", gettext_lazy("Team composition override")))
 register(ReviewKind("AGE_TRANSITION", gettext_lazy("Age transition (18th birthday)")))
 register(ReviewKind("AGGREGATE_EXPORT", gettext_lazy("Aggregate export")))
-register(ReviewKind("BREAK_THE_GLASS", gettext_lazy("Break-the-glass access")))
+register(ReviewKind("BREAK_THE_GLASS", gettext_lazy("Break-the-glass access"), on_sent_back=_end_access))

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import audit, services
+from . import audit, reviews, services
 
 
 @shared_task(name="casework.verify_access_log")
@@ -17,3 +17,9 @@ def verify_access_log():
 def refresh_age_bands():
     """Keep the plaintext age band current for the people whose band changes this month."""
     return services.person_refresh_age_bands()
+
+
+@shared_task(name="casework.revoke_expired_grants")
+def revoke_expired_grants():
+    """Break-the-glass grants past their time are marked ended (they already grant nothing)."""
+    return reviews.revoke_expired_grants()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/closure/", review_views.case_request_closure, name="case_request_closure"),
     path("cases/<uuid:case_id>/<slug:section>/", views.case_section_edit, name="case_section_edit"),
     path("reviews/", review_views.review_queue, name="review_queue"),
+    path("break-the-glass/", review_views.break_glass, name="break_glass"),
     path("reviews/<uuid:review_id>/", review_views.review_detail, name="review_detail"),
     path("notifications/", review_views.notifications, name="notifications"),
     path("notifications/read/", review_views.notifications_read_all, name="notifications_read_all"),

@@ -20,6 +20,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 BEAT_SCHEDULE = {
     "verify-access-log": {"task": "casework.verify_access_log", "schedule": crontab(hour=7, minute=0)},
     "refresh-age-bands": {"task": "casework.refresh_age_bands", "schedule": crontab(hour=5, minute=30)},
+    "revoke-expired-grants": {"task": "casework.revoke_expired_grants", "schedule": crontab(minute="*/5")},
 }
 
 app.conf.update(

@@ -144,6 +144,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Lockout after 5 failures, counted per username and, separately, per address; the cool-off
 # starts at 15 minutes and doubles with each further lockout within a day (casework.lockout).
+# Break-the-glass: hours a supervisor may read a case outside their offices.
+BREAK_THE_GLASS_HOURS = env_int("BREAK_THE_GLASS_HOURS", 4, minimum=1)
+
 AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = "casework.lockout.cool_off"

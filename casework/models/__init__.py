@@ -2,7 +2,7 @@ from .audit import AccessAction, AccessEvent, AccessLogCheck, AccessLogHead
 from .cases import INTAKE_SECTIONS, Case, CaseGroupObjectPermission, CaseReferenceCounter, CaseUserObjectPermission
 from .people import Office, Person, PersonSearchToken, SearchPurpose, StaffProfile, User
 from .records import NOTE_EDITABLE_FOR, CaseNote, ConsentRecord
-from .reviews import Notification, NotificationKind, Review, ReviewStatus
+from .reviews import BreakGlassGrant, Notification, NotificationKind, Review, ReviewStatus
 
 __all__ = [
     "INTAKE_SECTIONS",
@@ -11,6 +11,7 @@ __all__ = [
     "AccessEvent",
     "AccessLogCheck",
     "AccessLogHead",
+    "BreakGlassGrant",
     "Case",
     "CaseGroupObjectPermission",
     "CaseNote",

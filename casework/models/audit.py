@@ -12,6 +12,7 @@ class AccessAction(models.TextChoices):
     SEARCH = "SEARCH", _("Searched")
     EXPORT = "EXPORT", _("Exported")
     DENIED = "DENIED", _("Access denied")
+    BREAK_GLASS = "BREAK_GLASS", _("Break-the-glass access")
     DECRYPTION_FAILED = "DECRYPTION_FAILED", _("Decryption failed")
     KEY_ROTATION = "KEY_ROTATION", _("Keys rotated")
 

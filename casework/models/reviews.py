@@ -48,8 +48,11 @@ class Review(SensitiveModel):
         verbose_name_plural = _("reviews")
         indexes = [models.Index(fields=["status", "requested_at"])]
         constraints = [
+            # Several supervisors may each break the glass on one case: those reviews are per person.
             models.UniqueConstraint(
-                fields=["case", "kind"], condition=Q(status=ReviewStatus.PENDING), name="one_pending_review_per_case_and_kind"
+                fields=["case", "kind"],
+                condition=Q(status=ReviewStatus.PENDING) & ~Q(kind="BREAK_THE_GLASS"),
+                name="one_pending_review_per_case_and_kind",
             ),
             models.CheckConstraint(
                 condition=Q(status=ReviewStatus.PENDING, decided_by__isnull=True, decided_at__isnull=True)
@@ -67,6 +70,7 @@ class NotificationKind(models.TextChoices):
     REVIEW_REQUESTED = "REVIEW_REQUESTED", _("A review is waiting for your decision")
     REVIEW_APPROVED = "REVIEW_APPROVED", _("Your request was approved")
     REVIEW_SENT_BACK = "REVIEW_SENT_BACK", _("Your request was sent back")
+    BREAK_THE_GLASS = "BREAK_THE_GLASS", _("A supervisor from another office opened this case (break-the-glass)")
 
 
 class Notification(models.Model):
@@ -88,3 +92,28 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} for user {self.recipient_id}"
+
+
+class BreakGlassGrant(SensitiveModel):
+    """Time-limited access of a supervisor to a case outside their offices, given a written reason.
+
+    Access ends at `expires_at` whatever happens: visibility checks it on every request, and a
+    task marks expired grants revoked (housekeeping, and so they show as ended).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="break_glass_grants", verbose_name=_("case"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
+    reason = EncryptedTextField(_("reason"), max_length=2000)
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    review = models.OneToOneField(Review, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("review"))
+
+    class Meta:
+        verbose_name = _("break-the-glass access")
+        verbose_name_plural = _("break-the-glass accesses")
+        indexes = [models.Index(fields=["user", "expires_at"])]
+        constraints = [models.CheckConstraint(condition=Q(expires_at__gt=models.F("granted_at")), name="grant_expires_after_granted")]
+
+    def __str__(self):
+        return f"Break-the-glass {self.pk} on case {self.case_id}"

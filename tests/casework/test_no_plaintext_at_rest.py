@@ -2,8 +2,9 @@
 not in `dumpdata`.
 
 Fifty cases are opened with distinctive canary values in every encrypted field of every model
-(person, case, case note, review). Each check looks for every canary in several forms (as typed, casefolded, with accents
-folded, and the project's own blind-index normalisations, in UTF-8 and UTF-16), and also inside
+(person, case, case note, review, break-the-glass grant). Each check looks for every canary in
+several forms (as typed, casefolded, with accents folded, and the project's own blind-index
+normalisations, in UTF-8 and UTF-16), and also inside
 any hex (bytea) or base64 blob of the dump, so a value stored as plaintext bytes in a binary
 column is caught too. Each check also finds the rows' real ciphertexts in what it reads, so it
 cannot pass by reading the wrong file or a database that holds nothing.
@@ -34,7 +35,7 @@ from django.utils import timezone
 from casework import services
 from casework.encryption import fold, identifier_form
 from casework.fields import encrypted_fields
-from casework.models import Case, CaseNote, Person, Review
+from casework.models import BreakGlassGrant, Case, CaseNote, Person, Review
 from tests.conftest import service_missing
 from tests.factories import OfficeFactory, UserFactory, open_case
 
@@ -97,8 +98,12 @@ def review_canaries(i):
     return {"reason": f"Canary{i}Motivo: vive con su tía", "decision_note": f"Canary{i}Decisión: conforme"}
 
 
+def grant_canaries(i):
+    return {"reason": f"Canary{i}Urgencia: llamó desde Cusco"}
+
+
 # Every model with encrypted fields, and the canaries each case's rows carry.
-ENCRYPTED_MODELS = {Person: "person", Case: "case", CaseNote: "note", Review: "review"}
+ENCRYPTED_MODELS = {Person: "person", Case: "case", CaseNote: "note", Review: "review", BreakGlassGrant: "grant"}
 
 
 def texts_of(value):
@@ -123,7 +128,7 @@ def all_canaries():
     """(where, text) of every sensitive value of the fifty cases."""
     found = []
     for i in range(CASES):
-        canaries = (person_canaries(i), case_canaries(i), note_canaries(i), review_canaries(i))
+        canaries = (person_canaries(i), case_canaries(i), note_canaries(i), review_canaries(i), grant_canaries(i))
         for model, values in zip(ENCRYPTED_MODELS.values(), canaries, strict=True):
             found += [(f"{model} {i} {name}", text) for name, value in values.items() for text in texts_of(value) if is_canary(text)]
     return found
@@ -168,25 +173,20 @@ def canary_cases():
     decider = UserFactory(username="decider")
     for i, case in enumerate(cases):
         services.note_add(actor=author, case=case, **note_canaries(i))
-        Review.objects.create(
-            case=case,
-            kind="CASE_CLOSURE",
-            requested_by=author,
-            status="APPROVED",
-            decided_by=decider,
-            decided_at=timezone.now(),
-            **review_canaries(i),
-        )
+        decided = {"status": "APPROVED", "decided_by": decider, "decided_at": timezone.now()}
+        Review.objects.create(case=case, kind="CASE_CLOSURE", requested_by=author, **decided, **review_canaries(i))
+        expires = timezone.now() + datetime.timedelta(hours=4)
+        BreakGlassGrant.objects.create(case=case, user=decider, expires_at=expires, **grant_canaries(i))
     ciphertexts = stored_ciphertexts()
-    # 50 people x 18 always-set fields + 50 x one of birth date or age estimate + 50 cases x 4 + 50 notes.
-    assert len(ciphertexts) == CASES * (18 + 1 + 4 + 1 + 2)
+    # Per case: 18 always-set person fields + birth date or age estimate, 4 case fields, a note, a review (2), a grant.
+    assert len(ciphertexts) == CASES * (18 + 1 + 4 + 1 + 2 + 1)
     return cases, ciphertexts
 
 
 def test_the_canaries_cover_every_encrypted_field():
     covered = {f"person.{name}" for name in {*person_canaries(0), *person_canaries(1)}}
     covered |= {f"case.{name}" for name in case_canaries(0)} | {f"casenote.{name}" for name in note_canaries(0)}
-    covered |= {f"review.{name}" for name in review_canaries(0)}
+    covered |= {f"review.{name}" for name in review_canaries(0)} | {f"breakglassgrant.{name}" for name in grant_canaries(0)}
     encrypted = {f"{model._meta.model_name}.{field.name}" for model in apps.get_models() for field in encrypted_fields(model)}
     assert covered == encrypted, "give the new encrypted field a canary value here"
     assert len(all_canaries()) >= 50
