@@ -55,3 +55,15 @@ def open_case(office, *, actor=None, today=None, case_fields=None, **person_fiel
     }
     case = {"exploitation_types": ["SEXUAL"], "trafficking_status": "POSSIBLE", **(case_fields or {})}
     return services.case_open(actor=actor, office=office, person_fields=person, case_fields=case, today=today)
+
+
+def supervisor(username, *offices):
+    """A user in the supervisor group who supervises `offices` (the first is also their own)."""
+    from django.contrib.auth.models import Group
+
+    from casework.roles import Role
+
+    profile = StaffProfileFactory(user=UserFactory(username=username), office=offices[0])
+    profile.user.groups.add(Group.objects.get(name=Role.SUPERVISOR))
+    profile.supervised_offices.add(*offices)
+    return profile.user

@@ -3,26 +3,17 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from casework import reviews
 from casework.access import cases_visible_to
 from casework.models import AccessAction, AccessEvent, BreakGlassGrant, Notification, NotificationKind, Review
-from casework.roles import Role
 from casework.tasks import revoke_expired_grants
 
-from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case
+from ..factories import OfficeFactory, UserFactory, open_case, supervisor
 
 pytestmark = pytest.mark.django_db
-
-
-def supervisor(username, office):
-    profile = StaffProfileFactory(user=UserFactory(username=username), office=office)
-    profile.user.groups.add(Group.objects.get(name=Role.SUPERVISOR))
-    profile.supervised_offices.add(office)
-    return profile.user
 
 
 @pytest.fixture

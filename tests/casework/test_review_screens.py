@@ -1,23 +1,14 @@
 """The review screens: the team asks, a supervisor of the office decides, the requester is told."""
 
 import pytest
-from django.contrib.auth.models import Group
 from guardian.shortcuts import assign_perm
 
 from casework import reviews
 from casework.models import Case, Notification, Review, ReviewStatus
-from casework.roles import Role
 
-from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case
+from ..factories import OfficeFactory, UserFactory, open_case, supervisor
 
 pytestmark = pytest.mark.django_db
-
-
-def supervisor(username, office):
-    profile = StaffProfileFactory(user=UserFactory(username=username), office=office)
-    profile.user.groups.add(Group.objects.get(name=Role.SUPERVISOR))
-    profile.supervised_offices.add(office)
-    return profile.user
 
 
 @pytest.fixture

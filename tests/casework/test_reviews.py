@@ -3,24 +3,15 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from casework import reviews
 from casework.models import Case, Notification, NotificationKind, Review, ReviewStatus
-from casework.roles import Role
 
-from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case
+from ..factories import OfficeFactory, UserFactory, open_case, supervisor
 
 pytestmark = pytest.mark.django_db
-
-
-def supervisor(username, *offices):
-    profile = StaffProfileFactory(user=UserFactory(username=username), office=offices[0])
-    profile.user.groups.add(Group.objects.get(name=Role.SUPERVISOR))
-    profile.supervised_offices.add(*offices)
-    return profile.user
 
 
 @pytest.fixture

@@ -7,16 +7,9 @@ from guardian.shortcuts import assign_perm
 from casework.access import cases_visible_to
 from casework.roles import Role
 
-from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case
+from ..factories import OfficeFactory, UserFactory, open_case, supervisor
 
 pytestmark = pytest.mark.django_db
-
-
-def supervisor_of(*offices, username="sofia"):
-    profile = StaffProfileFactory(user=UserFactory(username=username), office=offices[0])
-    profile.user.groups.add(Group.objects.get(name=Role.SUPERVISOR))
-    profile.supervised_offices.add(*offices)
-    return profile.user
 
 
 @pytest.fixture
@@ -27,27 +20,27 @@ def two_offices(lima):
 
 def test_a_supervisor_sees_every_case_of_the_offices_supervised_and_no_other(two_offices):
     lima, _cusco, lima_cases, _cusco_cases = two_offices
-    supervisor = supervisor_of(lima)
-    assert set(cases_visible_to(supervisor)) == set(lima_cases)
+    sofia = supervisor("sofia", lima)
+    assert set(cases_visible_to(sofia)) == set(lima_cases)
 
 
 def test_supervising_needs_the_role_and_an_active_account(two_offices):
     lima, _cusco, _lima_cases, _ = two_offices
-    supervisor = supervisor_of(lima)
-    supervisor.groups.clear()
-    assert not cases_visible_to(supervisor).exists(), "a listed office without the supervisor role grants nothing"
-    supervisor.groups.add(Group.objects.get(name=Role.SUPERVISOR))
-    supervisor.is_active = False
-    supervisor.save()
-    assert not cases_visible_to(supervisor).exists()
+    sofia = supervisor("sofia", lima)
+    sofia.groups.clear()
+    assert not cases_visible_to(sofia).exists(), "a listed office without the supervisor role grants nothing"
+    sofia.groups.add(Group.objects.get(name=Role.SUPERVISOR))
+    sofia.is_active = False
+    sofia.save()
+    assert not cases_visible_to(sofia).exists()
 
 
 def test_team_permissions_and_supervision_add_up_without_duplicates(two_offices):
     _lima, cusco, lima_cases, cusco_cases = two_offices
-    supervisor = supervisor_of(cusco)
-    assign_perm("casework.view_case", supervisor, lima_cases[0])
-    assign_perm("casework.view_case", supervisor, cusco_cases[0])
-    visible = list(cases_visible_to(supervisor))
+    sofia = supervisor("sofia", cusco)
+    assign_perm("casework.view_case", sofia, lima_cases[0])
+    assign_perm("casework.view_case", sofia, cusco_cases[0])
+    visible = list(cases_visible_to(sofia))
     assert sorted(case.pk for case in visible) == sorted([lima_cases[0].pk, cusco_cases[0].pk])
 
 
@@ -62,6 +55,6 @@ def test_other_roles_see_no_case_without_an_object_permission(two_offices, role)
 
 def test_the_visible_cases_are_one_query(two_offices, django_assert_num_queries):
     lima, *_ = two_offices
-    supervisor = supervisor_of(lima)
+    sofia = supervisor("sofia", lima)
     with django_assert_num_queries(1):
-        list(cases_visible_to(supervisor))
+        list(cases_visible_to(sofia))
