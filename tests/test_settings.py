@@ -34,6 +34,14 @@ def test_check_deploy_passes_in_production_mode(tmp_path):
     assert "no issues" in result.stdout
 
 
+def test_production_cookies_are_host_only_secure_and_sessions_short(tmp_path):
+    names = "SESSION_COOKIE_NAME CSRF_COOKIE_NAME SESSION_COOKIE_SECURE SESSION_COOKIE_AGE SESSION_ABSOLUTE_AGE SECURE_HSTS_SECONDS"
+    code = f"from django.conf import settings; print(*[getattr(settings, name) for name in {names.split()!r}])"
+    result = manage("shell", "-v", "0", "-c", code, tmp_path=tmp_path, **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["__Host-sessionid", "__Host-csrftoken", "True", "1800", "43200", "31536000"]
+
+
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "ALLOWED_HOSTS"])
 def test_production_refuses_to_start_without_a_secret_and_says_what_to_set(tmp_path, missing):
     result = manage("check", tmp_path=tmp_path, **{**PRODUCTION_ENV, missing: None})
