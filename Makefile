@@ -1,6 +1,6 @@
 # make run   install, migrate, load demo data, serve on http://127.0.0.1:8000 with a Celery worker
 #            and beat (embedded broker, or Redis when REDIS_URL is set)
-# make test  lint and the whole test suite (SQLite by default; DATABASE_URL/REDIS_URL for the real services)
+# make test  lint (ruff, bandit) and the whole test suite (SQLite by default; DATABASE_URL/REDIS_URL for the real services)
 # make bench the benchmarks, figures written to bench/results/ (ONLY=encryption runs one)
 
 PYTHON ?= python3
@@ -36,6 +36,7 @@ serve:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' casework config referrals followup
 
 test: install messages lint
 	DEBUG=1 $(BIN)/python -m pytest
