@@ -4,6 +4,7 @@ from django.utils.functional import SimpleLazyObject
 
 from .access import offices_supervised_by
 from .models import Notification
+from .roles import Role, has_role
 
 
 def navigation(request):
@@ -14,4 +15,5 @@ def navigation(request):
         # Lazy: counted only on pages that show them.
         "unread_notifications": SimpleLazyObject(lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count()),
         "supervises_offices": SimpleLazyObject(lambda: offices_supervised_by(user).exists()),
+        "is_auditor": SimpleLazyObject(lambda: has_role(user, Role.AUDITOR)),
     }

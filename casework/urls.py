@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import review_views, views
+from . import audit_views, review_views, views
 
 urlpatterns = [
     path("", views.my_cases, name="home"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("break-the-glass/", review_views.break_glass, name="break_glass"),
     path("reviews/<uuid:review_id>/", review_views.review_detail, name="review_detail"),
     path("notifications/", review_views.notifications, name="notifications"),
+    path("access-log/", audit_views.access_log, name="access_log"),
     path("notifications/read/", review_views.notifications_read_all, name="notifications_read_all"),
     path("search/", views.search, name="search"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
