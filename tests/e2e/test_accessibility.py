@@ -5,10 +5,14 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from ..factories import open_case
-from .conftest import PHONE
+from casework import reviews
+from casework.roles import Role
+
+from ..factories import UserFactory, open_case, supervisor
+from .conftest import PASSWORD, PHONE
 
 pytestmark = pytest.mark.e2e
 
@@ -134,3 +138,62 @@ def test_the_caseworker_screens_have_no_serious_accessibility_problem(signed_in,
     signed_in.set_viewport_size(viewport)
     screens = [my_cases, new_case, new_case_with_errors, case_file, situation_edit, identity_edit, consent_edit, safety_edit, needs_edit]
     check(signed_in, [*screens, search_results], case)
+
+
+def sign_in_as(page, user):
+    page.goto("/accounts/login/")
+    page.get_by_label("Nombre de usuario", exact=True).fill(user.username)
+    page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url("/")
+
+
+def with_password(user):
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_supervisor_and_auditor_screens_have_no_serious_accessibility_problem(page, caseworker, viewport):
+    office = caseworker.staff_profile.office
+    case = open_case(office, case_fields={"status": "FOLLOW_UP"})
+    sofia = with_password(supervisor("sofia", office))
+    review = reviews.request_closure(actor=caseworker, case=case, reason="Dos años sin riesgo.")
+    page.set_viewport_size(viewport)
+    sign_in_as(page, sofia)
+
+    def review_queue(page, case):
+        page.goto("/reviews/")
+        expect(page.get_by_role("link", name=case.reference)).to_be_visible()
+
+    def review_detail(page, case):
+        page.goto(f"/reviews/{review.pk}/")
+        expect(page.get_by_role("button", name="Registrar la decisión")).to_be_visible()
+
+    def review_detail_with_errors(page, case):
+        review_detail(page, case)
+        page.get_by_label("Devolver").check()
+        page.get_by_role("button", name="Registrar la decisión").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+
+    def break_glass(page, case):
+        page.goto("/break-the-glass/")
+        expect(heading(page)).to_have_text("Abrir un caso de otra oficina")
+
+    def notifications(page, case):
+        page.goto("/notifications/")
+        expect(page.get_by_role("link", name=re.compile(case.reference))).to_be_visible()
+
+    check(page, [notifications, review_queue, review_detail, review_detail_with_errors, break_glass], case)
+
+    auditor = with_password(UserFactory(username="aurora"))
+    auditor.groups.add(Group.objects.get(name=Role.AUDITOR))
+    page.context.clear_cookies()
+    sign_in_as(page, auditor)
+
+    def access_log(page, case):
+        page.goto("/access-log/")
+        expect(heading(page)).to_have_text("Registro de accesos")
+
+    check(page, [access_log], case)
