@@ -105,7 +105,13 @@ def _labels(choices, codes):
 
 def _field_labels():
     labels = {field.name: field.verbose_name for model in (Person, Case) for field in model._meta.fields}
-    return {**labels, "consent": _("consent"), "case_notes": _("case notes")}
+    return {
+        **labels,
+        "consent": _("consent"),
+        "case_notes": _("case notes"),
+        "review": _("review"),
+        "break_the_glass": _("break-the-glass access"),
+    }
 
 
 def _history(case):

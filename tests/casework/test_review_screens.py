@@ -103,3 +103,9 @@ def test_reviews_of_cases_one_may_not_see_are_not_found(client, lima):
     assert client.get(f"/reviews/{review.pk}/").status_code == 404
     assert client.get("/reviews/00000000-0000-0000-0000-000000000000/").status_code == 404
     assert client.post(f"/cases/{stranger_case.pk}/closure/", {"reason": "x"}).status_code == 404
+
+
+def test_the_case_history_names_reviews_in_the_users_language(client, alice, followed_case, sofia):
+    reviews.request_closure(actor=alice, case=followed_case, reason="Cierre")
+    history = client.get(f"/cases/{followed_case.pk}/").content.decode().split('id="history"')[1]
+    assert "revisión" in history
