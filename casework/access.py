@@ -12,7 +12,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from . import audit
-from .models import AccessAction, BreakGlassGrant, Case, Office
+from .models import AccessAction, BreakGlassGrant, Case, Office, User
 from .roles import Role
 
 
@@ -23,9 +23,7 @@ def offices_supervised_by(user):
 
 def supervisors_of(office):
     """The active supervisors of an office, as a queryset of users."""
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.filter(staff_profile__supervised_offices=office, is_active=True, groups__name=Role.SUPERVISOR)
+    return User.objects.filter(staff_profile__supervised_offices=office, is_active=True, groups__name=Role.SUPERVISOR)
 
 
 def cases_visible_to(user):

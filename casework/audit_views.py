@@ -3,11 +3,11 @@
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccessAction, AccessEvent, AccessLogCheck
+from .paging import paginate
 from .roles import Role, has_role
 
 EVENTS_PER_PAGE = 50
@@ -50,8 +50,6 @@ def access_log(request):
     events = AccessEvent.objects.select_related("actor").order_by("-sequence")
     if form.is_bound and form.is_valid():
         events = form.filter(events)
-    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "check": AccessLogCheck.objects.first()}
+    page = paginate(request, events, EVENTS_PER_PAGE)
+    context = {"form": form, "page": page, "check": AccessLogCheck.objects.first()}
     return render(request, "casework/access_log.html", context)

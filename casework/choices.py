@@ -1,7 +1,24 @@
 """Stable codes of DOMAIN.md as TextChoices: the code is stored, the label is translated."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def check_codes(instance, **choices_by_field):
+    """One ValidationError naming each field of `instance` that holds a code outside its choices.
+
+    A field holds a list of codes, or a single code (blank allowed).
+    """
+    errors = {}
+    for name, choices in choices_by_field.items():
+        value = getattr(instance, name)
+        codes = value if isinstance(value, list) else [value] if value else []
+        unknown = [code for code in codes if code not in choices.values]
+        if unknown:
+            errors[name] = _("Unknown codes: %(codes)s") % {"codes": ", ".join(map(str, unknown))}
+    if errors:
+        raise ValidationError(errors)
 
 
 class Gender(models.TextChoices):

@@ -68,11 +68,34 @@ class VersionedForm(forms.Form):
 
 
 class SectionForm(forms.Form):
-    """One section of a case. `case` is the case being edited (None while opening one)."""
+    """One section of a case. `case` is the case being edited (None while opening one).
+
+    By default its fields are the Person fields named in PERSON_FIELDS and the Case fields named in
+    CASE_FIELDS, read and saved as they are; a section that maps its fields differently overrides
+    `changes()` and `initial_from()`.
+    """
+
+    PERSON_FIELDS = ()
+    CASE_FIELDS = ()
 
     def __init__(self, *args, case=None, **kwargs):
         self.case = case
         super().__init__(*args, **kwargs)
+
+    def changes(self):
+        """What to save, as keyword arguments of services.case_update."""
+        data = self.cleaned_data
+        return {
+            "person_fields": {name: data[name] for name in self.PERSON_FIELDS},
+            "case_fields": {name: data[name] for name in self.CASE_FIELDS},
+        }
+
+    @classmethod
+    def initial_from(cls, case):
+        return {
+            **{name: getattr(case.person, name) for name in cls.PERSON_FIELDS},
+            **{name: getattr(case, name) for name in cls.CASE_FIELDS},
+        }
 
 
 class IdentitySection(SectionForm):
@@ -126,7 +149,6 @@ class IdentitySection(SectionForm):
         return data
 
     def changes(self):
-        """What to save, as keyword arguments of services.case_update."""
         return {"person_fields": self.person_fields()}
 
     def person_fields(self):
@@ -234,13 +256,6 @@ class SituationSection(SectionForm):
             )
         return data
 
-    def changes(self):
-        return {"case_fields": {name: self.cleaned_data[name] for name in self.CASE_FIELDS}}
-
-    @classmethod
-    def initial_from(cls, case):
-        return {name: getattr(case, name) for name in cls.CASE_FIELDS}
-
 
 class StatementSection(SectionForm):
     """The person tells their story once: record whether, where and when it was taken."""
@@ -255,6 +270,7 @@ class StatementSection(SectionForm):
         label=_("Preferred gender of the person who interviews and visits"), choices=PreferredGender.choices
     )
 
+    PERSON_FIELDS = ("preferred_interviewer_gender",)
     CASE_FIELDS = ("statement_taken", "statement_setting", "statement_taken_on", "statement_reference")
 
     def clean(self):
@@ -268,19 +284,6 @@ class StatementSection(SectionForm):
         elif any(data.get(name) for name in self.CASE_FIELDS[1:]):
             self.add_error("statement_taken", _("Tick this box if the account was taken, or leave the details empty."))
         return data
-
-    def changes(self):
-        return {
-            "person_fields": {"preferred_interviewer_gender": self.cleaned_data["preferred_interviewer_gender"]},
-            "case_fields": {name: self.cleaned_data[name] for name in self.CASE_FIELDS},
-        }
-
-    @classmethod
-    def initial_from(cls, case):
-        return {
-            **{name: getattr(case, name) for name in cls.CASE_FIELDS},
-            "preferred_interviewer_gender": case.person.preferred_interviewer_gender,
-        }
 
 
 def _plain_text(label, max_length, rows=None, **kwargs):
@@ -305,13 +308,6 @@ class SafetySection(SectionForm):
         if data.get("must_not_know") and not data.get("contact_kept_secret"):
             self.add_error("contact_kept_secret", _("Tick this box when someone must not learn of the contact."))
         return data
-
-    def changes(self):
-        return {"person_fields": {name: self.cleaned_data[name] for name in self.PERSON_FIELDS}}
-
-    @classmethod
-    def initial_from(cls, case):
-        return {name: getattr(case.person, name) for name in cls.PERSON_FIELDS}
 
 
 class ConsentSection(SectionForm):
@@ -396,13 +392,6 @@ class NeedsSection(SectionForm):
         if data.get("urgent") and not data.get("needs"):
             self.add_error("needs", _("Tick what the person needs urgently."))
         return data
-
-    def changes(self):
-        return {"case_fields": {name: self.cleaned_data[name] for name in self.CASE_FIELDS}}
-
-    @classmethod
-    def initial_from(cls, case):
-        return {name: getattr(case, name) for name in cls.CASE_FIELDS}
 
 
 class NoteForm(forms.Form):

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +16,7 @@ from . import reviews
 from .access import case_for, cases_visible_to, offices_supervised_by
 from .choices import CaseStatus
 from .models import Case, Notification, Review, ReviewStatus
+from .paging import paginate
 
 NOTIFICATIONS_PER_PAGE = 30
 
@@ -161,7 +161,7 @@ def break_glass(request):
 def notifications(request):
     """The user's notifications, newest first; opening the list marks them read."""
     mine = Notification.objects.filter(recipient=request.user).select_related("case", "review").order_by("-created_at")
-    page = Paginator(mine, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, mine, NOTIFICATIONS_PER_PAGE)
     unread = [notification.pk for notification in page.object_list if notification.read_at is None]
     response = render(request, "casework/notifications.html", {"page": page, "unread": set(unread)})
     Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())

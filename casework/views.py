@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -45,6 +44,7 @@ from .forms import (
     VersionedForm,
 )
 from .models import AccessAction, AccessEvent, Case, CaseNote, Person
+from .paging import paginate
 from .reviews import CLOSABLE, kind_label
 from .search import find_people
 
@@ -78,7 +78,7 @@ def my_cases(request):
     cases = cases.filter(status=filters["status"]) if filters.get("status") else cases.exclude(status__in=CLOSED_STATUSES)
     if filters.get("region"):
         cases = cases.filter(region=filters["region"])
-    page = Paginator(cases.only(*MY_CASES_COLUMNS), CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, cases.only(*MY_CASES_COLUMNS), CASES_PER_PAGE)
     return render(request, "casework/my_cases.html", {"form": form, "page": page})
 
 

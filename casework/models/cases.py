@@ -16,6 +16,7 @@ from ..choices import (
     ServiceType,
     StatementSetting,
     TraffickingStatus,
+    check_codes,
 )
 from ..fields import EncryptedTextField, SensitiveModel
 from .people import Office, Person
@@ -77,17 +78,7 @@ class Case(SensitiveModel):
         return self.reference
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        unknown = [code for code in self.exploitation_types if code not in ExploitationType.values]
-        if unknown:
-            raise ValidationError({"exploitation_types": _("Unknown forms of exploitation: %(codes)s") % {"codes": ", ".join(unknown)}})
-        unknown = [code for code in self.means_of_control if code not in MeansOfControl.values]
-        if unknown:
-            raise ValidationError({"means_of_control": _("Unknown means of control: %(codes)s") % {"codes": ", ".join(unknown)}})
-        unknown = [code for code in self.needs if code not in ServiceType.values]
-        if unknown:
-            raise ValidationError({"needs": _("Unknown codes: %(codes)s") % {"codes": ", ".join(map(str, unknown))}})
+        check_codes(self, exploitation_types=ExploitationType, means_of_control=MeansOfControl, needs=ServiceType)
 
     def intake_sections_missing(self):
         """The intake sections (slugs, in order) not saved yet."""

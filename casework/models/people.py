@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..age import AgeEvidence, assess, month_of
-from ..choices import AgeBand, Disability, Discipline, Gender, Language, PreferredGender, Region, SafeChannel, Sector
+from ..choices import AgeBand, Disability, Discipline, Gender, Language, PreferredGender, Region, SafeChannel, Sector, check_codes
 from ..fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField, SensitiveModel
 
 
@@ -74,14 +74,7 @@ class StaffProfile(models.Model):
         return self.user.get_username()
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        unknown = [code for code in self.disciplines if code not in Discipline.values]
-        if unknown:
-            raise ValidationError({"disciplines": _("Unknown discipline codes: %(codes)s") % {"codes": ", ".join(unknown)}})
-        unknown = [code for code in self.languages if code not in Language.values]
-        if unknown:
-            raise ValidationError({"languages": _("Unknown language codes: %(codes)s") % {"codes": ", ".join(unknown)}})
+        check_codes(self, disciplines=Discipline, languages=Language)
 
 
 class SearchPurpose(models.TextChoices):
@@ -164,17 +157,7 @@ class Person(SensitiveModel):
         return self.presumed_minor or self.age_band in {AgeBand.CHILD, AgeBand.ADOLESCENT}
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        errors = {}
-        for name, choices in (("languages", Language), ("disabilities", Disability), ("safe_channels", SafeChannel)):
-            unknown = [code for code in getattr(self, name) if code not in choices.values]
-            if unknown:
-                errors[name] = _("Unknown codes: %(codes)s") % {"codes": ", ".join(map(str, unknown))}
-        if self.preferred_language and self.preferred_language not in Language.values:
-            errors["preferred_language"] = _("Unknown codes: %(codes)s") % {"codes": self.preferred_language}
-        if errors:
-            raise ValidationError(errors)
+        check_codes(self, languages=Language, preferred_language=Language, disabilities=Disability, safe_channels=SafeChannel)
 
     def age_evidence(self):
         estimate = self.age_estimate

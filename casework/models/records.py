@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import ChildAssent, ConsentMethod, ConsentSector, GuardianKind, SafeChannel
+from ..choices import ChildAssent, ConsentMethod, ConsentSector, GuardianKind, SafeChannel, check_codes
 from ..fields import EncryptedTextField, SensitiveModel
 from .cases import Case
 
@@ -55,15 +55,7 @@ class ConsentRecord(models.Model):
         return f"Consent {self.pk} of case {self.case_id}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        errors = {}
-        for name, choices in (("share_with", ConsentSector), ("follow_up_channels", SafeChannel)):
-            unknown = [code for code in getattr(self, name) if code not in choices.values]
-            if unknown:
-                errors[name] = _("Unknown codes: %(codes)s") % {"codes": ", ".join(map(str, unknown))}
-        if errors:
-            raise ValidationError(errors)
+        check_codes(self, share_with=ConsentSector, follow_up_channels=SafeChannel)
 
     def allows_sharing_with(self, sector):
         return self.services and sector in self.share_with

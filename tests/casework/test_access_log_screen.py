@@ -81,3 +81,11 @@ def test_other_roles_may_not_read_the_log(client, role):
 
 def test_anonymous_users_are_sent_to_login(client):
     assert client.get("/access-log/")["Location"].startswith("/accounts/login/")
+
+
+def test_page_links_keep_the_filters(client, auditor, lima):
+    carla = UserFactory(username="carla")
+    for _ in range(51):
+        open_case(lima, actor=carla)
+    page = client.get("/access-log/", {"user": "carla", "action": "CREATE"}).content.decode()
+    assert 'href="?user=carla&amp;action=CREATE&amp;page=2"' in page

@@ -109,3 +109,13 @@ def test_the_case_history_names_reviews_in_the_users_language(client, alice, fol
     reviews.request_closure(actor=alice, case=followed_case, reason="Cierre")
     history = client.get(f"/cases/{followed_case.pk}/").content.decode().split('id="history"')[1]
     assert "revisión" in history
+
+
+def test_all_notifications_can_be_marked_read_at_once(client, alice, followed_case, sofia):
+    reviews.request_closure(actor=alice, case=followed_case, reason="Cierre")
+    reviews.request_closure(actor=alice, case=open_case(followed_case.office, case_fields={"status": "FOLLOW_UP"}), reason="Cierre")
+    client.force_login(sofia)
+    assert Notification.objects.filter(recipient=sofia, read_at__isnull=True).count() == 2
+    assert client.get("/notifications/read/").status_code == 405
+    assert client.post("/notifications/read/").status_code == 302
+    assert not Notification.objects.filter(recipient=sofia, read_at__isnull=True).exists()
