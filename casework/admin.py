@@ -4,12 +4,26 @@ People and cases are deliberately not registered: administrators manage the orga
 do not read case content (separation of duties).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from . import two_factor
 from .models import Office, StaffProfile, User
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("Reset the second factor (lost phone): they enrol again at their next sign-in"))
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            two_factor.reset(user)
+        count = queryset.count()
+        done = ngettext("Second factor reset for %(count)d user.", "Second factor reset for %(count)d users.", count)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(Office)

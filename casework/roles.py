@@ -43,5 +43,15 @@ def ensure_roles(**kwargs):
             group.permissions.add(*permissions)
 
 
+def roles_of(user):
+    """The user's role names, read once per user object (in a view: once per request)."""
+    if not (user.is_authenticated and user.is_active):
+        return frozenset()
+    names = getattr(user, "_role_names", None)
+    if names is None:
+        names = user._role_names = frozenset(user.groups.values_list("name", flat=True))
+    return names
+
+
 def has_role(user, role):
-    return user.is_active and user.groups.filter(name=role).exists()
+    return role in roles_of(user)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "guardian",
+    "django_otp",
     "axes",
     "csp",
     "casework",
@@ -83,10 +84,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "casework.middleware.LanguageMiddleware",
     "casework.middleware.AccessContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "casework.middleware.SessionLimitsMiddleware",
+    "casework.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout raised by the backend into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -145,6 +148,11 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Lockout after 5 failures, counted per username and, separately, per address; the cool-off
 # starts at 15 minutes and doubles with each further lockout within a day (casework.lockout).
+# Supervisors and administrators pass a TOTP code after their password (casework.two_factor);
+# the issuer is the name authenticator apps show beside the code.
+TWO_FACTOR_ISSUER = env_str("TWO_FACTOR_ISSUER") or "Casework"
+TWO_FACTOR_THROTTLE_SECONDS = 1  # after n wrong codes in a row, the next try waits 2^(n-1) times this
+
 # Break-the-glass: hours a supervisor may read a case outside their offices.
 BREAK_THE_GLASS_HOURS = env_int("BREAK_THE_GLASS_HOURS", 4, minimum=1)
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from .factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case
+from .factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case, sign_in
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in {"", "0", "false", "no"}
 
@@ -35,7 +35,7 @@ def english(client, settings):
 def alice(client):
     """A caseworker, signed in on the test client (she sees only cases she is given)."""
     user = UserFactory(username="alice")
-    client.force_login(user)
+    sign_in(client, user)
     return user
 
 

@@ -67,3 +67,43 @@ def supervisor(username, *offices):
     profile.user.groups.add(Group.objects.get(name=Role.SUPERVISOR))
     profile.supervised_offices.add(*offices)
     return profile.user
+
+
+def two_factor_device(user):
+    """An enrolled authenticator for `user` (what the setup screen leaves behind)."""
+    from casework.models import TwoFactorDevice
+
+    return TwoFactorDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def totp_code(hex_key, *, steps_ahead=0):
+    """What an authenticator app holding `hex_key` shows now (or `steps_ahead` 30-second steps later)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(bytes.fromhex(hex_key))
+    totp.time = time.time() + steps_ahead * totp.step
+    return f"{totp.token():06d}"
+
+
+def current_code(device, *, steps_ahead=0):
+    return totp_code(device.key, steps_ahead=steps_ahead)
+
+
+def sign_in(client, user, *, second_factor=True):
+    """Signs `user` in on the test client; supervisors and administrators also pass their second factor.
+
+    `second_factor=False` leaves them signed in with a password only (held at the code screen).
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from casework.two_factor import needs_two_factor
+
+    client.force_login(user)
+    if second_factor and needs_two_factor(user):
+        device = two_factor_device(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return user

@@ -3,6 +3,7 @@ from .cases import INTAKE_SECTIONS, Case, CaseGroupObjectPermission, CaseReferen
 from .people import Office, Person, PersonSearchToken, SearchPurpose, StaffProfile, User
 from .records import NOTE_EDITABLE_FOR, CaseNote, ConsentRecord
 from .reviews import BreakGlassGrant, Notification, NotificationKind, Review, ReviewStatus
+from .security import TwoFactorDevice
 
 __all__ = [
     "INTAKE_SECTIONS",
@@ -27,5 +28,6 @@ __all__ = [
     "ReviewStatus",
     "SearchPurpose",
     "StaffProfile",
+    "TwoFactorDevice",
     "User",
 ]

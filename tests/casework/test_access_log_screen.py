@@ -7,7 +7,7 @@ from casework import audit
 from casework.models import AccessAction
 from casework.roles import Role
 
-from ..factories import UserFactory, open_case
+from ..factories import UserFactory, open_case, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def auditor(client):
     user = UserFactory(username="aurora")
     user.groups.add(Group.objects.get(name=Role.AUDITOR))
-    client.force_login(user)
+    sign_in(client, user)
     return user
 
 
@@ -75,7 +75,7 @@ def test_the_chain_status_is_shown(client, auditor, events, english):
 def test_other_roles_may_not_read_the_log(client, role):
     user = UserFactory(username=f"x-{role}")
     user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
+    sign_in(client, user)
     assert client.get("/access-log/").status_code == 403
 
 

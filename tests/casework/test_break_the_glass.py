@@ -11,7 +11,7 @@ from casework.access import cases_visible_to
 from casework.models import AccessAction, AccessEvent, BreakGlassGrant, Notification, NotificationKind, Review
 from casework.tasks import revoke_expired_grants
 
-from ..factories import OfficeFactory, UserFactory, open_case, supervisor
+from ..factories import OfficeFactory, UserFactory, open_case, sign_in, supervisor
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_only_supervisors_and_only_with_a_reason(world):
 
 def test_the_screen_opens_the_case_by_reference(client, world, english):
     case, sergio, _ = world
-    client.force_login(sergio)
+    sign_in(client, sergio)
     assert client.post("/break-the-glass/", {"reference": "LIM-2099-99999", "reason": "x"}).status_code == 200
     assert client.post("/break-the-glass/", {"reference": case.reference, "reason": ""}).status_code == 200
     assert not BreakGlassGrant.objects.exists()

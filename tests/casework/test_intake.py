@@ -145,12 +145,12 @@ def test_a_value_both_tabs_changed_keeps_theirs_in_the_form_and_shows_mine(clien
 def test_someone_who_may_only_see_the_case_cannot_edit_it(client, caseworker, lima):
     from guardian.shortcuts import assign_perm
 
-    from ..factories import UserFactory, open_case
+    from ..factories import UserFactory, open_case, sign_in
 
     case = open_case(lima)
     viewer = UserFactory(username="victor")
     assign_perm("casework.view_case", viewer, case)
-    client.force_login(viewer)
+    sign_in(client, viewer)
     assert client.get(f"/cases/{case.pk}/").status_code == 200
     assert client.get(f"/cases/{case.pk}/identity/").status_code == 404
     assert client.post(f"/cases/{case.pk}/identity/", {"given_names": "X"}).status_code == 404

@@ -2,7 +2,7 @@
 not in `dumpdata`.
 
 Fifty cases are opened with distinctive canary values in every encrypted field of every model
-(person, case, case note, review, break-the-glass grant). Each check looks for every canary in
+(person, case, case note, review, break-the-glass grant, two-factor device). Each check looks for every canary in
 several forms (as typed, casefolded, with accents folded, and the project's own blind-index
 normalisations, in UTF-8 and UTF-16), and also inside
 any hex (bytea) or base64 blob of the dump, so a value stored as plaintext bytes in a binary
@@ -35,7 +35,7 @@ from django.utils import timezone
 from casework import services
 from casework.encryption import fold, identifier_form
 from casework.fields import encrypted_fields
-from casework.models import BreakGlassGrant, Case, CaseNote, Person, Review
+from casework.models import BreakGlassGrant, Case, CaseNote, Person, Review, TwoFactorDevice
 from tests.conftest import service_missing
 from tests.factories import OfficeFactory, UserFactory, open_case
 
@@ -102,8 +102,13 @@ def grant_canaries(i):
     return {"reason": f"Canary{i}Urgencia: llamó desde Cusco"}
 
 
+def device_canaries(i):
+    # A TOTP secret is hex; this one spells out the canary word so that the search can find it.
+    return {"key": f"{CANARY_WORD}{i:04d}{'0' * 30}"}
+
+
 # Every model with encrypted fields, and the canaries each case's rows carry.
-ENCRYPTED_MODELS = {Person: "person", Case: "case", CaseNote: "note", Review: "review", BreakGlassGrant: "grant"}
+ENCRYPTED_MODELS = {Person: "person", Case: "case", CaseNote: "note", Review: "review", BreakGlassGrant: "grant", TwoFactorDevice: "device"}
 
 
 def texts_of(value):
@@ -128,7 +133,7 @@ def all_canaries():
     """(where, text) of every sensitive value of the fifty cases."""
     found = []
     for i in range(CASES):
-        canaries = (person_canaries(i), case_canaries(i), note_canaries(i), review_canaries(i), grant_canaries(i))
+        canaries = (person_canaries(i), case_canaries(i), note_canaries(i), review_canaries(i), grant_canaries(i), device_canaries(i))
         for model, values in zip(ENCRYPTED_MODELS.values(), canaries, strict=True):
             found += [(f"{model} {i} {name}", text) for name, value in values.items() for text in texts_of(value) if is_canary(text)]
     return found
@@ -177,9 +182,11 @@ def canary_cases():
         Review.objects.create(case=case, kind="CASE_CLOSURE", requested_by=author, **decided, **review_canaries(i))
         expires = timezone.now() + datetime.timedelta(hours=4)
         BreakGlassGrant.objects.create(case=case, user=decider, expires_at=expires, **grant_canaries(i))
+        TwoFactorDevice.objects.create(user=UserFactory(username=f"supervisor-{i}"), **device_canaries(i))
     ciphertexts = stored_ciphertexts()
-    # Per case: 18 always-set person fields + birth date or age estimate, 4 case fields, a note, a review (2), a grant.
-    assert len(ciphertexts) == CASES * (18 + 1 + 4 + 1 + 2 + 1)
+    # Per case: 18 always-set person fields + birth date or age estimate, 4 case fields, a note, a
+    # review (2), a grant; and one supervisor's TOTP secret.
+    assert len(ciphertexts) == CASES * (18 + 1 + 4 + 1 + 2 + 1 + 1)
     return cases, ciphertexts
 
 
@@ -187,6 +194,7 @@ def test_the_canaries_cover_every_encrypted_field():
     covered = {f"person.{name}" for name in {*person_canaries(0), *person_canaries(1)}}
     covered |= {f"case.{name}" for name in case_canaries(0)} | {f"casenote.{name}" for name in note_canaries(0)}
     covered |= {f"review.{name}" for name in review_canaries(0)} | {f"breakglassgrant.{name}" for name in grant_canaries(0)}
+    covered |= {f"twofactordevice.{name}" for name in device_canaries(0)}
     encrypted = {f"{model._meta.model_name}.{field.name}" for model in apps.get_models() for field in encrypted_fields(model)}
     assert covered == encrypted, "give the new encrypted field a canary value here"
     assert len(all_canaries()) >= 50

@@ -6,7 +6,7 @@ from guardian.shortcuts import assign_perm
 from casework import reviews
 from casework.models import Case, Notification, Review, ReviewStatus
 
-from ..factories import OfficeFactory, UserFactory, open_case, supervisor
+from ..factories import OfficeFactory, UserFactory, open_case, sign_in, supervisor
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_the_queue_shows_the_offices_reviews_oldest_first_and_no_other(client, a
     newer = reviews.request_closure(actor=alice, case=newer_case, reason="Cierre")
     elsewhere = open_case(OfficeFactory(code="CUS", region="08"), case_fields={"status": "FOLLOW_UP"})
     reviews.request_closure(actor=alice, case=elsewhere, reason="Cierre")
-    client.force_login(sofia)
+    sign_in(client, sofia)
     page = client.get("/reviews/").content.decode()
     assert page.index(f"/reviews/{older.pk}/") < page.index(f"/reviews/{newer.pk}/")
     assert elsewhere.reference not in page
@@ -55,13 +55,13 @@ def test_the_queue_is_for_supervisors_only(client, alice):
 
 def test_a_supervisor_approves_and_the_requester_is_notified_without_personal_data(client, alice, followed_case, sofia, english):
     review = reviews.request_closure(actor=alice, case=followed_case, reason="Rosa ya vive con su tía.")
-    client.force_login(sofia)
+    sign_in(client, sofia)
     detail = client.get(f"/reviews/{review.pk}/").content.decode()
     assert "Rosa ya vive con su tía." in detail
     assert "Close the case. If sent back, it returns to: Follow-up." in detail
     assert client.post(f"/reviews/{review.pk}/", {"decision": "approve", "note": ""}).status_code == 302
     assert Case.objects.get(pk=followed_case.pk).status == "CLOSED"
-    client.force_login(alice)
+    sign_in(client, alice)
     assert '<span class="badge">1' in client.get("/").content.decode()
     page = client.get("/notifications/").content.decode()
     assert f"Your request was approved: {followed_case.reference}" in page
@@ -72,7 +72,7 @@ def test_a_supervisor_approves_and_the_requester_is_notified_without_personal_da
 
 def test_sending_back_needs_a_note_in_the_users_language(client, alice, followed_case, sofia):
     review = reviews.request_closure(actor=alice, case=followed_case, reason="Cierre")
-    client.force_login(sofia)
+    sign_in(client, sofia)
     response = client.post(f"/reviews/{review.pk}/", {"decision": "send_back", "note": ""})
     assert response.status_code == 200
     assert "Indique qué debe cambiar" in response.content.decode()
@@ -82,7 +82,7 @@ def test_sending_back_needs_a_note_in_the_users_language(client, alice, followed
 def test_the_requester_sees_the_review_but_cannot_decide_it(client, alice, followed_case, sofia):
     assign_perm("casework.view_case", sofia, followed_case)
     review = reviews.request_closure(actor=sofia, case=followed_case, reason="Cierre")
-    client.force_login(sofia)
+    sign_in(client, sofia)
     assert client.get(f"/reviews/{review.pk}/").context["form"] is None
     assert client.post(f"/reviews/{review.pk}/", {"decision": "approve"}).status_code == 403
     assert Review.objects.get(pk=review.pk).status == ReviewStatus.PENDING
@@ -91,7 +91,7 @@ def test_the_requester_sees_the_review_but_cannot_decide_it(client, alice, follo
 def test_a_review_decided_meanwhile_is_not_decided_again(client, alice, followed_case, sofia, lima):
     review = reviews.request_closure(actor=alice, case=followed_case, reason="Cierre")
     reviews.review_decide(actor=supervisor("santiago", lima), review=review, approve=False, note="Aún no.")
-    client.force_login(sofia)
+    sign_in(client, sofia)
     assert client.post(f"/reviews/{review.pk}/", {"decision": "approve"}).status_code == 403
     assert Case.objects.get(pk=followed_case.pk).status == "FOLLOW_UP"
 
@@ -99,7 +99,7 @@ def test_a_review_decided_meanwhile_is_not_decided_again(client, alice, followed
 def test_reviews_of_cases_one_may_not_see_are_not_found(client, lima):
     stranger_case = open_case(lima, case_fields={"status": "FOLLOW_UP"})
     review = reviews.request_closure(actor=UserFactory(username="zoe"), case=stranger_case, reason="Cierre")
-    client.force_login(UserFactory(username="intruder"))
+    sign_in(client, UserFactory(username="intruder"))
     assert client.get(f"/reviews/{review.pk}/").status_code == 404
     assert client.get("/reviews/00000000-0000-0000-0000-000000000000/").status_code == 404
     assert client.post(f"/cases/{stranger_case.pk}/closure/", {"reason": "x"}).status_code == 404
@@ -114,7 +114,7 @@ def test_the_case_history_names_reviews_in_the_users_language(client, alice, fol
 def test_all_notifications_can_be_marked_read_at_once(client, alice, followed_case, sofia):
     reviews.request_closure(actor=alice, case=followed_case, reason="Cierre")
     reviews.request_closure(actor=alice, case=open_case(followed_case.office, case_fields={"status": "FOLLOW_UP"}), reason="Cierre")
-    client.force_login(sofia)
+    sign_in(client, sofia)
     assert Notification.objects.filter(recipient=sofia, read_at__isnull=True).count() == 2
     assert client.get("/notifications/read/").status_code == 405
     assert client.post("/notifications/read/").status_code == 302

@@ -5,13 +5,14 @@ context per test, so that no cookie or tab leaks from one test into the next. Ch
 Debian (`apt-get install chromium`), never from `playwright install`.
 """
 
+import base64
 import os
 import shutil
 
 import pytest
 
 from ..conftest import service_missing
-from ..factories import OfficeFactory, StaffProfileFactory, UserFactory
+from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, totp_code
 
 # The live server runs in a thread of this process, and Playwright's sync API runs an event loop
 # in it: Django would otherwise refuse the ORM calls of fixtures and the server as "async unsafe".
@@ -73,13 +74,45 @@ def caseworker(transactional_db):
     return user
 
 
+def sign_in_as(page, user):
+    """The login form, in Spanish (the default); the user's password is PASSWORD."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Nombre de usuario", exact=True).fill(user.username)
+    page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+
+
+def with_password(user):
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+CODE_LABEL = "Código de su aplicación de autenticación"
+
+
+def enrol_second_factor(page):
+    """On the setup screen: read the key as a person would type it into their app, enter its code.
+
+    Returns the key (hex), which later sign-ins need.
+    """
+    secret = page.locator("code.secret").inner_text().replace(" ", "")
+    key = base64.b32decode(secret).hex()
+    page.get_by_label(CODE_LABEL).fill(totp_code(key))
+    page.get_by_role("button", name="Confirmar").click()
+    return key
+
+
+def enter_second_factor(page, key, *, steps_ahead=0):
+    """On the code screen: the code the app shows (a later step than any code already used)."""
+    page.get_by_label(CODE_LABEL).fill(totp_code(key, steps_ahead=steps_ahead))
+    page.get_by_role("button", name="Continuar").click()
+
+
 @pytest.fixture
 def signed_in(page, caseworker):
     """The caseworker's page, signed in through the login form (in Spanish, the default)."""
-    page.goto("/accounts/login/")
-    page.get_by_label("Nombre de usuario", exact=True).fill(caseworker.username)
-    page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
+    sign_in_as(page, caseworker)
     page.wait_for_url("/")
     return page
 

@@ -12,7 +12,7 @@ from casework import reviews
 from casework.roles import Role
 
 from ..factories import UserFactory, open_case, supervisor
-from .conftest import PASSWORD, PHONE
+from .conftest import CODE_LABEL, PHONE, enrol_second_factor, enter_second_factor, sign_in_as, with_password
 
 pytestmark = pytest.mark.e2e
 
@@ -140,20 +140,6 @@ def test_the_caseworker_screens_have_no_serious_accessibility_problem(signed_in,
     check(signed_in, [*screens, search_results], case)
 
 
-def sign_in_as(page, user):
-    page.goto("/accounts/login/")
-    page.get_by_label("Nombre de usuario", exact=True).fill(user.username)
-    page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_url("/")
-
-
-def with_password(user):
-    user.set_password(PASSWORD)
-    user.save()
-    return user
-
-
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_the_supervisor_and_auditor_screens_have_no_serious_accessibility_problem(page, caseworker, viewport):
     office = caseworker.staff_profile.office
@@ -162,6 +148,28 @@ def test_the_supervisor_and_auditor_screens_have_no_serious_accessibility_proble
     review = reviews.request_closure(actor=caseworker, case=case, reason="Dos años sin riesgo.")
     page.set_viewport_size(viewport)
     sign_in_as(page, sofia)
+    page.wait_for_url(re.compile("/accounts/two-factor/setup/"))
+
+    def two_factor_setup(page, case):
+        expect(heading(page)).to_have_text("Configure su segundo factor")
+
+    def two_factor_setup_with_errors(page, case):
+        page.get_by_label(CODE_LABEL).fill("12")
+        page.get_by_role("button", name="Confirmar").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+
+    check(page, [two_factor_setup, two_factor_setup_with_errors], case)
+    key = enrol_second_factor(page)
+    page.wait_for_url("/")
+    page.context.clear_cookies()
+    sign_in_as(page, sofia)
+
+    def two_factor_code(page, case):
+        expect(heading(page)).to_have_text("Escriba su código")
+
+    check(page, [two_factor_code], case)
+    enter_second_factor(page, key, steps_ahead=1)  # the enrolment used this step's code
+    page.wait_for_url("/")
 
     def review_queue(page, case):
         page.goto("/reviews/")
@@ -191,6 +199,7 @@ def test_the_supervisor_and_auditor_screens_have_no_serious_accessibility_proble
     auditor.groups.add(Group.objects.get(name=Role.AUDITOR))
     page.context.clear_cookies()
     sign_in_as(page, auditor)
+    page.wait_for_url("/")
 
     def access_log(page, case):
         page.goto("/access-log/")

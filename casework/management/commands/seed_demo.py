@@ -967,6 +967,9 @@ class Command(BaseCommand):
                 if login.username in passwords:
                     self.stdout.write(f"  {login.username} / {passwords[login.username]}")
             self.stdout.write(_("The passwords are not stored anywhere in clear: note them now. --reset-passwords sets new ones."))
+            self.stdout.write(
+                _("The supervisor and the administrator then enrol an authenticator app (a QR code is shown at their first sign-in).")
+            )
         unchanged = [login.username for login in DEMO_LOGINS if login.username not in passwords]
         if unchanged and not quiet:
             self.stdout.write("")
