@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from .models import AccessAction, AccessEvent, AccessLogCheck
 from .paging import paginate
@@ -42,6 +43,7 @@ class AccessLogFilter(forms.Form):
 
 
 @login_required
+@require_safe
 def access_log(request):
     """Newest first, filtered; the latest verification of the hash chain on top."""
     if not has_role(request.user, Role.AUDITOR):

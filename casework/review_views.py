@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import reviews
 from .access import case_for, cases_visible_to, offices_supervised_by
@@ -60,6 +60,7 @@ def case_request_closure(request, case_id):
 
 
 @login_required
+@require_safe
 def review_queue(request):
     """What waits for the supervisor's decision in the offices they supervise, oldest first."""
     offices = offices_supervised_by(request.user)
@@ -158,6 +159,7 @@ def break_glass(request):
 
 
 @login_required
+@require_safe
 def notifications(request):
     """The user's notifications, newest first; opening the list marks them read."""
     mine = Notification.objects.filter(recipient=request.user).select_related("case", "review").order_by("-created_at")
@@ -168,8 +170,8 @@ def notifications(request):
     return response
 
 
-@require_POST
 @login_required
+@require_POST
 def notifications_read_all(request):
     Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
     return redirect("notifications")

@@ -48,7 +48,7 @@ def _wrong_code(form):
 @login_required
 def verify(request):
     """The code from an enrolled app, once per session."""
-    if request.user.is_verified():
+    if request.user.is_verified() or not two_factor.needs_two_factor(request.user):
         return redirect(_next_page(request))
     device = two_factor.confirmed_device(request.user)
     if device is None:
@@ -69,6 +69,8 @@ def setup(request):
     Only while the user has no enrolled device: replacing one takes an administrator's reset, so a
     stolen password alone can never enrol a new phone.
     """
+    if request.user.is_verified() or not two_factor.needs_two_factor(request.user):
+        return redirect(_next_page(request))
     if two_factor.confirmed_device(request.user) is not None:
         return redirect("two_factor_verify")
     device = two_factor.enrolment_device(request.user)

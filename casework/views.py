@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language
 
 from . import audit, services
@@ -70,6 +70,7 @@ class CaseFilterForm(forms.Form):
 
 
 @login_required
+@require_safe
 def my_cases(request):
     """The cases the user may see: open ones unless a status is chosen, newest first, paged."""
     form = CaseFilterForm(request.GET or None)
@@ -137,6 +138,7 @@ def _consent_context(case):
 
 
 @login_required
+@require_safe
 def case_file(request, case_id):
     """Every section of the case a user may see; the view and its fields go to the access log."""
     case = case_for(request.user, case_id, fields=CASE_FILE_FIELDS)
@@ -288,8 +290,8 @@ def case_section_edit(request, case_id, section):
     return render(request, "casework/section_form.html", context, status=409 if context["conflict"] is not None else 200)
 
 
-@require_POST
 @login_required
+@require_POST
 def case_complete_intake(request, case_id):
     """End the intake draft once every section has been saved."""
     case = case_for(request.user, case_id, permission="change_case")

@@ -102,7 +102,7 @@ def sign_in(client, user, *, second_factor=True):
 
     client.force_login(user)
     if second_factor and needs_two_factor(user):
-        device = two_factor_device(user)
+        device = user.twofactordevice_set.filter(confirmed=True).first() or two_factor_device(user)
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
