@@ -9,13 +9,18 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import two_factor
-from .models import Office, StaffProfile, User
+from . import staffing, two_factor
+from .models import Office, StaffProfile, TeamPolicy, User
 
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
     actions = ["reset_second_factor"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            staffing.teams_recheck(user=obj)
 
     @admin.action(description=_("Reset the second factor (lost phone): they enrol again at their next sign-in"))
     def reset_second_factor(self, request, queryset):
@@ -34,7 +39,15 @@ class OfficeAdmin(admin.ModelAdmin):
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
+    def save_model(self, request, obj, form, change):
+        staffing.staff_profile_save(actor=request.user, profile=obj)
+
     list_display = ["user", "gender", "sector", "office", "child_specialised", "caseload_cap", "active"]
     list_filter = ["office", "sector", "gender", "active"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     filter_horizontal = ["supervised_offices"]
+
+
+@admin.register(TeamPolicy)
+class TeamPolicyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "min_members", "mixed_gender", "min_sectors", "training_months", "allow_remote"]

@@ -9,7 +9,7 @@ class CaseworkConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks, middleware, reviews  # noqa: F401  (register the checks, the sign-in hook, the review kinds)
+        from . import checks, middleware, reviews, staffing  # noqa: F401  (register the checks, the sign-in hook, the review kinds)
         from .roles import ensure_roles
 
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="casework.ensure_roles")

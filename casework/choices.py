@@ -318,3 +318,19 @@ class GuardianKind(models.TextChoices):
     PARENT = "PARENT", _("Mother or father")
     LEGAL_GUARDIAN = "LEGAL_GUARDIAN", _("Legal guardian")
     PROTECTION_UNIT = "PROTECTION_UNIT", _("Child protection unit (UPE)")
+
+
+class TeamRule(models.TextChoices):
+    """The team rules of DOMAIN.md section 7 (codes of casework.teams.Rule), as people read them."""
+
+    SIZE = "SIZE", _("Team size")
+    MIXED_GENDER = "MIXED_GENDER", _("Mixed gender: at least one woman and one man")
+    DISCIPLINES = "DISCIPLINES", _("Interdisciplinary: psychology, social work and law")
+    HEALTH = "HEALTH", _("A health professional for an open health need")
+    SECTORS = "SECTORS", _("Multi-sectoral")
+    SPECIALISED = "SPECIALISED", _("Trained on trafficking recently")
+    LEAD_GENDER = "LEAD_GENDER", _("The lead has the gender the person prefers")
+    LANGUAGE = "LANGUAGE", _("Someone speaks the person's language, or an interpreter")
+    CHILD_SPECIALISED = "CHILD_SPECIALISED", _("A member specialised in children and adolescents")
+    REGION = "REGION", _("Works in the case's region")
+    CAPACITY = "CAPACITY", _("Within their caseload cap")

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +18,7 @@ from .access import case_for, cases_visible_to, offices_supervised_by
 from .choices import CaseStatus
 from .models import Case, Notification, Review, ReviewStatus
 from .paging import paginate
+from .team_views import override_context
 
 NOTIFICATIONS_PER_PAGE = 30
 
@@ -74,7 +76,10 @@ def review_queue(request):
     )
     now = timezone.now()
     rows = [(review, reviews.kind_label(review.kind), now - review.requested_at) for review in waiting]
-    return render(request, "casework/review_queue.html", {"rows": rows})
+    # Open cases of these offices without a team, or whose team now breaks a rule.
+    open_cases = Case.objects.filter(office__in=offices).exclude(status__in=[CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED])
+    needing_team = open_cases.filter(Q(team__isnull=True) | ~Q(team_breaks=[])).distinct().only("id", "reference", "team_breaks")
+    return render(request, "casework/review_queue.html", {"rows": rows, "needing_team": needing_team.order_by("reference")})
 
 
 def _review_for(user, review_id):
@@ -118,6 +123,7 @@ def review_detail(request, review_id):
         "kind": reviews.kind_label(review.kind),
         "previous_status": CaseStatus(review.details["previous_status"]).label if "previous_status" in review.details else "",
         "form": form,
+        **(override_context(review) if review.kind == "TEAM_OVERRIDE" else {}),
     }
     return render(request, "casework/review_detail.html", context)
 

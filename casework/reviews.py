@@ -185,7 +185,6 @@ def revoke_expired_grants(now=None):
 
 register(ReviewKind("CASE_CLOSURE", gettext_lazy("Case closure"), on_approved=_close, on_sent_back=_reopen))
 register(ReviewKind("REINTEGRATION_PLAN", gettext_lazy("Reintegration plan approval")))
-register(ReviewKind("TEAM_OVERRIDE", gettext_lazy("Team composition override")))
 register(ReviewKind("AGE_TRANSITION", gettext_lazy("Age transition (18th birthday)")))
 register(ReviewKind("AGGREGATE_EXPORT", gettext_lazy("Aggregate export")))
 register(ReviewKind("BREAK_THE_GLASS", gettext_lazy("Break-the-glass access"), on_sent_back=_end_access))

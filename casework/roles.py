@@ -24,6 +24,10 @@ ROLE_MODEL_PERMISSIONS = {
         "casework.add_staffprofile",
         "casework.change_staffprofile",
         "casework.view_staffprofile",
+        "casework.add_teampolicy",
+        "casework.change_teampolicy",
+        "casework.view_teampolicy",
+        "casework.delete_teampolicy",
     ],
 }
 

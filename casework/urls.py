@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit_views, review_views, two_factor_views, views
+from . import audit_views, review_views, staff_views, team_views, two_factor_views, views
 
 urlpatterns = [
     path("", views.my_cases, name="home"),
@@ -11,10 +11,14 @@ urlpatterns = [
     path("cases/<uuid:case_id>/notes/", views.case_note_add, name="case_note_add"),
     path("cases/<uuid:case_id>/notes/<uuid:note_id>/", views.case_note_edit, name="case_note_edit"),
     path("cases/<uuid:case_id>/closure/", review_views.case_request_closure, name="case_request_closure"),
+    path("cases/<uuid:case_id>/team/", team_views.case_team, name="case_team"),
     path("cases/<uuid:case_id>/<slug:section>/", views.case_section_edit, name="case_section_edit"),
     path("reviews/", review_views.review_queue, name="review_queue"),
     path("break-the-glass/", review_views.break_glass, name="break_glass"),
     path("reviews/<uuid:review_id>/", review_views.review_detail, name="review_detail"),
+    path("staff/", staff_views.staff_list, name="staff_list"),
+    path("staff/<int:user_id>/", staff_views.staff_edit, name="staff_edit"),
+    path("reports/capacity/", staff_views.capacity, name="capacity_report"),
     path("notifications/", review_views.notifications, name="notifications"),
     path("access-log/", audit_views.access_log, name="access_log"),
     path("notifications/read/", review_views.notifications_read_all, name="notifications_read_all"),

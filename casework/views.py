@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language
 
-from . import audit, services
-from .access import case_for, cases_visible_to
+from . import audit, services, staffing
+from .access import case_for, cases_visible_to, holds
 from .choices import (
     CaseStatus,
     ConsentSector,
@@ -47,6 +47,7 @@ from .models import AccessAction, AccessEvent, Case, CaseNote, Person
 from .paging import paginate
 from .reviews import CLOSABLE, kind_label
 from .search import find_people
+from .team_views import team_context
 
 CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED)
 CASES_PER_PAGE = 25
@@ -143,8 +144,9 @@ def case_file(request, case_id):
     """Every section of the case a user may see; the view and its fields go to the access log."""
     case = case_for(request.user, case_id, fields=CASE_FILE_FIELDS)
     person = case.person
-    can_edit = request.user.has_perm("casework.change_case", case)
+    can_edit = holds(request.user, case, "change_case")
     notes = list(case.notes.select_related("author", "corrects").order_by("-created_at"))
+    case_reviews = list(case.reviews.order_by("-requested_at"))
     section_titles = {slug: title for slug, (_form, title, _saved) in SECTIONS.items()}
     context = {
         "case": case,
@@ -161,10 +163,11 @@ def case_file(request, case_id):
         "notes": [(note, can_edit and note.editable_by(request.user)) for note in notes],
         "note_form": NoteForm(),
         "history": _history(case),
-        "reviews": [(review, kind_label(review.kind)) for review in case.reviews.order_by("-requested_at")],
+        "reviews": [(review, kind_label(review.kind)) for review in case_reviews],
         "can_request_closure": can_edit and case.status in CLOSABLE,
         "can_edit": can_edit,
         **_consent_context(case),
+        **team_context(case, reviews=case_reviews, can_staff=can_edit or staffing.may_staff(request.user, case)),
     }
     return render(request, "casework/case_file.html", context)
 

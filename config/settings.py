@@ -153,6 +153,9 @@ LOGOUT_REDIRECT_URL = "login"
 TWO_FACTOR_ISSUER = env_str("TWO_FACTOR_ISSUER") or "Casework"
 TWO_FACTOR_THROTTLE_SECONDS = 1  # after n wrong codes in a row, the next try waits 2^(n-1) times this
 
+# Aggregates: a count from 1 to k-1 is shown as "<k" (DOMAIN.md section 13).
+STATISTICS_MIN_CELL = env_int("STATISTICS_MIN_CELL", 11, minimum=2)
+
 # Break-the-glass: hours a supervisor may read a case outside their offices.
 BREAK_THE_GLASS_HOURS = env_int("BREAK_THE_GLASS_HOURS", 4, minimum=1)
 

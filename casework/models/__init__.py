@@ -4,6 +4,7 @@ from .people import Office, Person, PersonSearchToken, SearchPurpose, StaffProfi
 from .records import NOTE_EDITABLE_FOR, CaseNote, ConsentRecord
 from .reviews import BreakGlassGrant, Notification, NotificationKind, Review, ReviewStatus
 from .security import TwoFactorDevice
+from .teams import TeamMember, TeamPolicy, TeamProposal
 
 __all__ = [
     "INTAKE_SECTIONS",
@@ -28,6 +29,9 @@ __all__ = [
     "ReviewStatus",
     "SearchPurpose",
     "StaffProfile",
+    "TeamMember",
+    "TeamPolicy",
+    "TeamProposal",
     "TwoFactorDevice",
     "User",
 ]

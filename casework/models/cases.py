@@ -64,6 +64,8 @@ class Case(SensitiveModel):
     # Intake is a draft until every section has been saved once and someone completes it.
     intake_sections = models.JSONField(_("intake sections saved"), default=list, blank=True)
     intake_completed_on = models.DateField(_("intake completed"), null=True, blank=True)
+    # The team rules the current team breaks ({"rule": code, "missing": codes}), from the last check.
+    team_breaks = models.JSONField(_("team rules broken"), default=list, blank=True)
 
     version = models.PositiveIntegerField(default=1, editable=False, help_text="Optimistic concurrency: bumped on every edit.")
     created_at = models.DateTimeField(auto_now_add=True)

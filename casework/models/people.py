@@ -76,6 +76,10 @@ class StaffProfile(models.Model):
     def clean(self):
         check_codes(self, disciplines=Discipline, languages=Language)
 
+    def get_disciplines_display(self):
+        names = dict(Discipline.choices)
+        return ", ".join(str(names.get(code, code)) for code in self.disciplines)
+
 
 class SearchPurpose(models.TextChoices):
     NAME = "NAME", _("Name token")

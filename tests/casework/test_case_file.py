@@ -74,7 +74,7 @@ def test_the_list_links_to_the_case_file(client, alices_case):
 
 # Fixed, whatever the notes, consents, reviews and history; includes the session's idle renewal
 # (written on every request) and the header's counts.
-CASE_FILE_QUERIES = 21
+CASE_FILE_QUERIES = 22
 
 
 def test_the_case_file_costs_a_bounded_number_of_queries(client, alice, alices_case, django_assert_max_num_queries):

@@ -91,7 +91,16 @@ POLICY = {
     "case_note_edit": (signed_in(HIDDEN, **CASE_TEAM), signed_in(HIDDEN, **CASE_TEAM)),
     "case_request_closure": (signed_in(HIDDEN, **CASE_TEAM), signed_in(HIDDEN, **CASE_TEAM)),
     "case_section_edit": (signed_in(HIDDEN, **CASE_TEAM), signed_in(HIDDEN, **CASE_TEAM)),
+    # The team and the office's supervisors choose the team.
+    "case_team": (signed_in(HIDDEN, **CASE_READERS), signed_in(HIDDEN, **CASE_READERS)),
     "review_queue": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(METHOD)),
+    "staff_list": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(METHOD)),
+    # Each supervisor edits the profiles of their own offices' staff only.
+    "staff_edit": (
+        signed_in(FORBIDDEN, office_supervisor=OK, other_supervisor=HIDDEN),
+        signed_in(FORBIDDEN, office_supervisor=OK, other_supervisor=HIDDEN),
+    ),
+    "capacity_report": (signed_in(FORBIDDEN, auditor=OK, **SUPERVISORS), signed_in(METHOD)),
     "break_glass": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(FORBIDDEN, **SUPERVISORS)),
     # The requester sees her review but may not decide it (four eyes).
     "review_detail": (signed_in(HIDDEN, **CASE_READERS), signed_in(HIDDEN, team_caseworker=FORBIDDEN, office_supervisor=OK)),
@@ -115,8 +124,9 @@ def admin_only(result):
 
 
 # The admin site: administrators manage staff, offices and staff profiles (users are deactivated,
-# never deleted); roles are set on the user's page. Everything else there is closed to them.
-ADMINISTERED_MODELS = ("casework_user", "casework_office", "casework_staffprofile")
+# never deleted; roles are set on the user's page) and the team policies. The rest is closed to them.
+ADMINISTERED_MODELS = ("casework_user", "casework_office", "casework_staffprofile", "casework_teampolicy")
+DELETABLE_MODELS = ("casework_teampolicy",)
 MODEL_PAGE = re.compile(r"^admin:(?P<model>[a-z]+_[a-z]+)_(?P<page>changelist|add|change|history|delete)$")
 ADMIN_POLICY = {
     "admin:index": (admin_only(OK), admin_only(OK)),
@@ -144,7 +154,7 @@ def admin_policy(name):
         return ADMIN_POLICY[name]
     page = MODEL_PAGE.match(name)
     assert page, f"the admin URL {name!r} is not in the permission matrix: add its policy"
-    allowed = page["model"] in ADMINISTERED_MODELS and page["page"] != "delete"
+    allowed = page["model"] in ADMINISTERED_MODELS and (page["page"] != "delete" or page["model"] in DELETABLE_MODELS)
     return admin_only(OK if allowed else FORBIDDEN), admin_only(OK if allowed else FORBIDDEN)
 
 
@@ -192,7 +202,7 @@ def world():
         "deactivated": dora,
         "unverified_supervisor": supervisor("sam", lima),
     }
-    ids = {"case_id": case.pk, "note_id": note.pk, "review_id": review.pk}
+    ids = {"case_id": case.pk, "note_id": note.pk, "review_id": review.pk, "user_id": tania.pk}
     return users, ids
 
 
@@ -222,7 +232,8 @@ def app_paths(name, ids):
     """The concrete paths of one of the app's URL names (every intake section for the section page)."""
     if name == "case_section_edit":
         return [reverse(name, kwargs={"case_id": ids["case_id"], "section": section}) for section in SECTIONS]
-    needed = {key: value for key, value in ids.items() if f"<uuid:{key}>" in dict(url_patterns())[name]}
+    route = dict(url_patterns())[name]
+    needed = {key: value for key, value in ids.items() if f":{key}>" in route}
     return [reverse(name, kwargs=needed)]
 
 
