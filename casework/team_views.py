@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import staffing, teams
-from .access import case_for
+from .access import case_for, cases_visible_to
 from .choices import Discipline, Gender, Language, Region, Sector, TeamRule
 from .models import ReviewStatus
 
@@ -142,6 +142,8 @@ def case_team(request, case_id):
         "unmet": [describe(item) for item in _unmet_dicts(unmet)],
         "has_team": bool(current),
     }
+    if request.headers.get("X-Requested-With") == "fetch":  # the live re-check (static/js/team.js)
+        return render(request, "casework/team_rules.html", context)
     return render(request, "casework/team.html", context)
 
 
@@ -157,10 +159,18 @@ def _act(request, case, form):
         form.add_error("members", error)
         return None, ()
     if action == "confirm" and not unmet:
-        staffing.team_assign(actor=request.user, case=case, member_ids=members, lead_id=lead)
+        try:
+            staffing.team_assign(actor=request.user, case=case, member_ids=members, lead_id=lead)
+        except staffing.TeamBreaksPolicy as broken:  # someone's load or status changed meanwhile
+            return None, broken.unmet
         messages.success(request, _("Team confirmed. Its members can now open the case."))
+        if not cases_visible_to(request.user).filter(pk=case.pk).exists():
+            messages.info(request, _("You are not on this team, so the case has left your list."))
+            return redirect("home"), ()
         return redirect(f"{reverse('case_file', args=[case.pk])}#team"), ()
-    if action == "override" and unmet:
+    if action == "override" and not unmet:
+        form.add_error(None, _("This team meets every rule: confirm it instead."))
+    elif action == "override":
         if not reason.strip():
             form.add_error("reason", _("Say why this team should stand although it breaks a rule."))
             return None, unmet

@@ -173,7 +173,7 @@ def test_the_supervisor_and_auditor_screens_have_no_serious_accessibility_proble
 
     def review_queue(page, case):
         page.goto("/reviews/")
-        expect(page.get_by_role("link", name=case.reference)).to_be_visible()
+        expect(page.get_by_role("table").get_by_role("link", name=case.reference)).to_be_visible()
 
     def review_detail(page, case):
         page.goto(f"/reviews/{review.pk}/")
@@ -193,7 +193,29 @@ def test_the_supervisor_and_auditor_screens_have_no_serious_accessibility_proble
         page.goto("/notifications/")
         expect(page.get_by_role("link", name=re.compile(case.reference))).to_be_visible()
 
-    check(page, [notifications, review_queue, review_detail, review_detail_with_errors, break_glass], case)
+    def team(page, case):
+        page.goto(f"/cases/{case.pk}/team/")
+        expect(heading(page)).to_contain_text("Equipo")
+
+    def team_with_rules_broken(page, case):
+        team(page, case)
+        page.get_by_role("button", name="Verificar las reglas").click()
+        expect(page.locator("#team-rules")).not_to_be_empty()
+
+    def staff(page, case):
+        page.goto("/staff/")
+        expect(heading(page)).to_have_text("Personal y carga de casos")
+
+    def staff_profile(page, case):
+        page.goto(f"/staff/{caseworker.pk}/")
+        expect(heading(page)).to_contain_text("Perfil del personal")
+
+    def capacity(page, case):
+        page.goto("/reports/capacity/")
+        expect(heading(page)).to_have_text("Capacidad de personal especializado")
+
+    screens = [notifications, review_queue, review_detail, review_detail_with_errors, break_glass]
+    check(page, [*screens, team, team_with_rules_broken, staff, staff_profile, capacity], case)
 
     auditor = with_password(UserFactory(username="aurora"))
     auditor.groups.add(Group.objects.get(name=Role.AUDITOR))

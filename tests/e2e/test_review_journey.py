@@ -37,7 +37,7 @@ def test_a_caseworker_requests_closure_and_a_supervisor_with_her_code_approves_i
     enter_second_factor(page, key)
     page.wait_for_url("/")
     page.get_by_role("link", name="Revisiones").click()
-    page.get_by_role("link", name=case.reference).click()
+    page.get_by_role("table").get_by_role("link", name=case.reference).click()
     expect(page.get_by_text("Dos años de seguimiento sin riesgo")).to_be_visible()
     page.get_by_label("Aprobar").check()
     page.get_by_role("button", name="Registrar la decisión").click()
