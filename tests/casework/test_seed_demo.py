@@ -16,7 +16,7 @@ from casework import services
 from casework.age import ADULT_AGE, assess
 from casework.choices import AgeBand
 from casework.management.commands import seed_demo
-from casework.models import AccessAction, AccessEvent, Case, Office, Person, StaffProfile, User
+from casework.models import AccessAction, AccessEvent, Case, Office, Person, StaffProfile, TeamMember, TeamProposal, User
 from casework.roles import Role
 
 LOGIN_LINE = re.compile(r"^  (caseworker|supervisor|auditor|administrator) / (\S+)$", re.MULTILINE)
@@ -210,3 +210,19 @@ def test_it_refuses_to_run_without_debug_unless_told_it_is_a_demo_server(db, set
     with pytest.raises(CommandError, match="--allow-production"):
         seed()
     assert not Office.objects.exists()
+
+
+def test_the_demo_cases_get_valid_teams_where_the_staff_allow_and_gaps_elsewhere(db):
+    seed()
+    caseworker_office = StaffProfile.objects.get(user__username="caseworker").office
+    staffed = Case.objects.filter(team__isnull=False).distinct()
+    assert staffed.exists()
+    assert not staffed.filter(office=caseworker_office).exists(), "the demo caseworker keeps her intakes to staff"
+    assert all(not case.team_breaks for case in staffed)
+    assert all(case.team.filter(is_lead=True).count() == 1 for case in staffed)
+    assert TeamProposal.objects.filter(feasible=False).exists(), "some offices lack people: evidence for the capacity report"
+    members = TeamMember.objects.count()
+
+    seed()
+    assert TeamMember.objects.count() == members
+    assert TeamProposal.objects.count() == Case.objects.exclude(office=caseworker_office).count()

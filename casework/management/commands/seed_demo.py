@@ -29,7 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from casework import services
+from casework import services, staffing, teams
+from casework.access import supervisors_of
 from casework.age import ADULT_AGE, years_between
 from casework.models import INTAKE_SECTIONS, Case, Office, StaffProfile, User
 from casework.roles import Role, ensure_roles
@@ -874,6 +875,7 @@ class Command(BaseCommand):
         if reset_passwords:
             passwords.update(self._reset_passwords(exclude=passwords))
         cases_created, cases_existing = self._cases(offices, today, quiet=quiet)
+        teams_formed, teams_failed = self._teams(today)
 
         if not quiet:
             self.stdout.write("")
@@ -885,6 +887,11 @@ class Command(BaseCommand):
             ):
                 line = _("%(what)s: %(created)d created, %(existing)d already there")
                 self.stdout.write("  " + line % {"what": label, "created": created, "existing": existing})
+            self.stdout.write(
+                "  "
+                + _("Teams: %(formed)d formed, %(failed)d could not be formed (the gaps show in the capacity report)")
+                % {"formed": teams_formed, "failed": teams_failed}
+            )
         self._show_logins(passwords, quiet=quiet)  # new passwords are shown even with -v0: they exist nowhere else
 
     def _offices(self):
@@ -958,6 +965,29 @@ class Command(BaseCommand):
                     created += 1
                     bar.update(1)
         return created, sum(min(have[code], wanted[code]) for code in wanted)
+
+    def _teams(self, today):
+        """A team for each case the solver can staff, as its office's supervisor would confirm it.
+
+        The demo caseworker's office is left without teams, so that the caseworker keeps the cases
+        of their intakes and has teams to propose. Each case is proposed for once (idempotent).
+        """
+        taker = StaffProfile.objects.filter(user__username="caseworker").values_list("office_id", flat=True).first()
+        cases = Case.objects.filter(team__isnull=True, team_proposals__isnull=True).exclude(office_id=taker)
+        cases = cases.select_related("person", "office")
+        formed = failed = 0
+        for case in cases.order_by("reference"):
+            supervisor = supervisors_of(case.office_id).order_by("username").first()
+            if supervisor is None:
+                continue
+            result = staffing.team_propose(case=case, today=today)
+            if isinstance(result, teams.Proposal):
+                member_ids = [member.id for member in result.members]
+                staffing.team_assign(actor=supervisor, case=case, member_ids=member_ids, lead_id=result.lead, today=today)
+                formed += 1
+            else:
+                failed += 1
+        return formed, failed
 
     def _show_logins(self, passwords, *, quiet):
         if passwords:
