@@ -59,10 +59,10 @@ from bench.benchapp.models import (
 )
 from bench.common import Samples, goal, seconds
 from casework.access import offices_supervised_by
-from casework.choices import AgeBand, CaseStatus, Region
+from casework.choices import CLOSED_STATUSES, AgeBand, CaseStatus, Region
 from casework.models import BreakGlassGrant, Office, User
 from casework.roles import Role, has_role
-from casework.views import CASES_PER_PAGE, CLOSED_STATUSES, MY_CASES_COLUMNS
+from casework.views import CASES_PER_PAGE, MY_CASES_COLUMNS
 
 CASES = 100_000
 STAFF = 2_000

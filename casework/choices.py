@@ -57,6 +57,10 @@ class CaseStatus(models.TextChoices):
     LOST_CONTACT = "LOST_CONTACT", _("Lost contact")
 
 
+CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED)
+OPEN_STATUSES = tuple(status for status in CaseStatus if status not in CLOSED_STATUSES)
+
+
 class TraffickingStatus(models.TextChoices):
     POSSIBLE = "POSSIBLE", _("Possible (indicators, not verified)")
     CONFIRMED = "CONFIRMED", _("Confirmed")

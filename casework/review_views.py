@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from . import reviews
 from .access import case_for, cases_visible_to, offices_supervised_by
-from .choices import CaseStatus
+from .choices import CLOSED_STATUSES, CaseStatus
 from .models import Case, Notification, Review, ReviewStatus
 from .paging import paginate
 from .team_views import override_context
@@ -77,7 +77,7 @@ def review_queue(request):
     now = timezone.now()
     rows = [(review, reviews.kind_label(review.kind), now - review.requested_at) for review in waiting]
     # Open cases of these offices without a team, or whose team now breaks a rule.
-    open_cases = Case.objects.filter(office__in=offices).exclude(status__in=[CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED])
+    open_cases = Case.objects.filter(office__in=offices).exclude(status__in=CLOSED_STATUSES)
     needing_team = open_cases.filter(Q(team__isnull=True) | ~Q(team_breaks=[])).distinct().only("id", "reference", "team_breaks")
     return render(request, "casework/review_queue.html", {"rows": rows, "needing_team": needing_team.order_by("reference")})
 

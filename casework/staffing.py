@@ -8,19 +8,18 @@ log, and a record of each proposal (the evidence of which rules fail for lack of
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import audit, reviews, teams
 from .access import holds, offices_supervised_by
-from .choices import CaseStatus, ServiceType
+from .choices import OPEN_STATUSES, ServiceType
 from .models import AccessAction, Case, CaseUserObjectPermission, StaffProfile, TeamMember, TeamPolicy, TeamProposal
 from .roles import Role, has_role
 
 HEALTH_NEEDS = frozenset({ServiceType.MEDICAL, ServiceType.SEXUAL_REPRODUCTIVE_HEALTH, ServiceType.MENTAL_HEALTH})
-OPEN = ~Q(status__in=[CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED])
 TEAM_PERMISSIONS = ("view_case", "change_case")
 POLICY_FIELDS = (
     "min_members",
@@ -48,7 +47,8 @@ class TeamBreaksPolicy(Exception):
 
 def policy_for(office):
     """The office's own policy, else the default, else DOMAIN.md's defaults (a flushed test database)."""
-    stored = TeamPolicy.objects.filter(Q(office=office) | Q(office__isnull=True)).order_by("office").first()
+    own_first = F("office").asc(nulls_last=True)  # SQLite would put the default (NULL) first
+    stored = TeamPolicy.objects.filter(Q(office=office) | Q(office__isnull=True)).order_by(own_first).first()
     stored = stored or TeamPolicy()
     return teams.Policy(
         **{name: getattr(stored, name) for name in POLICY_FIELDS},
@@ -71,14 +71,10 @@ def case_profile(case, today=None):
 
 def staff_with_caseloads(*, exclude_case=None):
     """Staff profiles annotated with their number of open cases (one query when evaluated)."""
-    open_places = Q(user__team_places__case__status__in=_open_statuses())
+    open_places = Q(user__team_places__case__status__in=OPEN_STATUSES)
     if exclude_case is not None:
         open_places &= ~Q(user__team_places__case=exclude_case)
     return StaffProfile.objects.select_related("user").annotate(caseload=Count("user__team_places", filter=open_places))
-
-
-def _open_statuses():
-    return [status for status in CaseStatus.values if status not in (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED)]
 
 
 def as_candidate(profile):
@@ -224,7 +220,7 @@ reviews.register(reviews.ReviewKind("TEAM_OVERRIDE", gettext_lazy("Team composit
 def teams_recheck(*, user, today=None):
     """Re-check every open team `user` is on (after a deactivation or a lower cap); returns the cases now breaking a rule."""
     broken = []
-    for case in Case.objects.filter(OPEN, team__user=user).select_related("person", "office").distinct():
+    for case in Case.objects.filter(status__in=OPEN_STATUSES, team__user=user).select_related("person", "office").distinct():
         members = list(case.team.values_list("user_id", flat=True))
         lead = case.team.filter(is_lead=True).values_list("user_id", flat=True).first()
         unmet = team_check(case=case, member_ids=members, lead_id=lead, today=today)

@@ -19,6 +19,7 @@ from django.views.i18n import set_language
 from . import audit, services, staffing
 from .access import case_for, cases_visible_to, holds
 from .choices import (
+    CLOSED_STATUSES,
     CaseStatus,
     ConsentSector,
     Disability,
@@ -49,7 +50,6 @@ from .reviews import CLOSABLE, kind_label
 from .search import find_people
 from .team_views import team_context
 
-CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED)
 CASES_PER_PAGE = 25
 # What the list shows: plaintext columns only, nothing to decrypt.
 MY_CASES_COLUMNS = (

@@ -8,7 +8,7 @@ from guardian.shortcuts import assign_perm
 
 from casework import reviews, staffing
 from casework.access import cases_visible_to
-from casework.models import AccessAction, AccessEvent, Review, TeamMember, TeamProposal
+from casework.models import AccessAction, AccessEvent, Review, TeamMember, TeamPolicy, TeamProposal
 
 from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case, sign_in, supervisor
 
@@ -182,3 +182,16 @@ def test_cases_of_another_office_never_reach_this_teams_choices(client, roster, 
     outsider = staff("zoe", "WOMAN", "LAW", "JUSTICE", cusco, region="08")
     response = client.get(team_page(girl_case))
     assert outsider.pk not in dict(response.context["form"].fields["members"].choices)
+
+
+def test_an_offices_own_policy_wins_over_the_default_and_the_others_keep_the_default(lima):
+    TeamPolicy.objects.create(office=lima, min_members=4, allow_remote=True)
+    assert (staffing.policy_for(lima).min_members, staffing.policy_for(lima).allow_remote) == (4, True)
+    assert staffing.policy_for(OfficeFactory(code="CUS")).min_members == 3
+
+
+def test_a_second_default_policy_is_refused_by_the_database(db):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TeamPolicy.objects.create(office=None)
