@@ -168,6 +168,9 @@ def team_assign(*, actor, case, member_ids, lead_id, allow_unmet=False, today=No
         locked.save(update_fields=["team_breaks", "updated_at"])
         audit.record(action=AccessAction.UPDATE, target=locked, actor=actor, fields=["team"], detail=f"{len(member_ids)} members")
     case.team_breaks = locked.team_breaks
+    # An approved exception may put someone over their cap: every other team of theirs now breaks it too.
+    for user_id in sorted({item.missing["member"] for item in unmet if item.rule == teams.Rule.CAPACITY}):
+        teams_recheck(user=user_id, today=today)
     return unmet
 
 
@@ -218,7 +221,8 @@ reviews.register(reviews.ReviewKind("TEAM_OVERRIDE", gettext_lazy("Team composit
 
 
 def teams_recheck(*, user, today=None):
-    """Re-check every open team `user` is on (after a deactivation or a lower cap); returns the cases now breaking a rule."""
+    """Re-check every open team `user` (a user or an id) is on, after a deactivation, a lower cap or a team
+    that put them over their cap; returns the cases now breaking a rule."""
     broken = []
     for case in Case.objects.filter(status__in=OPEN_STATUSES, team__user=user).select_related("person", "office").distinct():
         members = list(case.team.values_list("user_id", flat=True))

@@ -195,3 +195,21 @@ def test_a_second_default_policy_is_refused_by_the_database(db):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         TeamPolicy.objects.create(office=None)
+
+
+def test_an_exception_that_puts_someone_over_their_cap_breaks_their_other_teams_too(roster, lima, caseworker):
+    sofia = supervisor("sofia", lima)
+    ana, bruno, carla = (roster[name] for name in ("ana", "bruno", "carla"))
+    profile = ana.staff_profile
+    profile.caseload_cap = 1
+    profile.save()
+    first = open_case(lima, actor=caseworker)
+    staffing.team_assign(actor=sofia, case=first, member_ids=[ana.pk, bruno.pk, carla.pk], lead_id=ana.pk)
+    second = open_case(lima, actor=caseworker)
+    review = staffing.team_request_override(
+        actor=caseworker, case=second, member_ids=[ana.pk, bruno.pk, carla.pk], lead_id=ana.pk, reason="Solo ella habla quechua."
+    )
+    reviews.review_decide(actor=sofia, review=review, approve=True, note="")
+    for case in (first, second):
+        case.refresh_from_db()
+        assert case.team_breaks == [{"rule": "CAPACITY", "missing": {"member": ana.pk}}]
