@@ -12,4 +12,4 @@ class CaseworkConfig(AppConfig):
         from . import checks, middleware, reviews, staffing  # noqa: F401  (register the checks, the sign-in hook, the review kinds)
         from .roles import ensure_roles
 
-        post_migrate.connect(ensure_roles, sender=self, dispatch_uid="casework.ensure_roles")
+        post_migrate.connect(ensure_roles, dispatch_uid="casework.ensure_roles")  # after every app: see ensure_roles

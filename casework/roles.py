@@ -28,23 +28,33 @@ ROLE_MODEL_PERMISSIONS = {
         "casework.change_teampolicy",
         "casework.view_teampolicy",
         "casework.delete_teampolicy",
+        "referrals.add_provider",
+        "referrals.change_provider",
+        "referrals.view_provider",
+        "referrals.add_service",
+        "referrals.change_service",
+        "referrals.view_service",
     ],
 }
 
 
 def ensure_roles(**kwargs):
-    """post_migrate handler: the groups and their permissions exist after every migrate and flush."""
+    """post_migrate handler: the groups and their permissions exist after every migrate and flush.
+
+    Django sends post_migrate once per app, and an app's permissions exist only after its own
+    turn: each call adds the permissions that exist so far, and the last call completes them.
+    """
     from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
 
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.value)
         wanted = ROLE_MODEL_PERMISSIONS.get(role, [])
         if wanted:
-            permissions = [
-                Permission.objects.get(content_type__app_label=label, codename=codename)
-                for label, codename in (name.split(".") for name in wanted)
-            ]
-            group.permissions.add(*permissions)
+            matching = Q()
+            for label, codename in (name.split(".") for name in wanted):
+                matching |= Q(content_type__app_label=label, codename=codename)
+            group.permissions.add(*Permission.objects.filter(matching))
 
 
 def roles_of(user):

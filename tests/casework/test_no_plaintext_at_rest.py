@@ -36,6 +36,7 @@ from casework import services
 from casework.encryption import fold, identifier_form
 from casework.fields import encrypted_fields
 from casework.models import BreakGlassGrant, Case, CaseNote, Person, Review, TwoFactorDevice
+from referrals.models import Provider, Referral, Service
 from tests.conftest import service_missing
 from tests.factories import OfficeFactory, UserFactory, open_case
 
@@ -102,13 +103,25 @@ def grant_canaries(i):
     return {"reason": f"Canary{i}Urgencia: llamó desde Cusco"}
 
 
+def referral_canaries(i):
+    return {"note": f"Canary{i}Derivación: la recibe la psicóloga del CEM"}
+
+
 def device_canaries(i):
     # A TOTP secret is hex; this one spells out the canary word so that the search can find it.
     return {"key": f"{CANARY_WORD}{i:04d}{'0' * 30}"}
 
 
 # Every model with encrypted fields, and the canaries each case's rows carry.
-ENCRYPTED_MODELS = {Person: "person", Case: "case", CaseNote: "note", Review: "review", BreakGlassGrant: "grant", TwoFactorDevice: "device"}
+ENCRYPTED_MODELS = {
+    Person: "person",
+    Case: "case",
+    CaseNote: "note",
+    Review: "review",
+    BreakGlassGrant: "grant",
+    TwoFactorDevice: "device",
+    Referral: "referral",
+}
 
 
 def texts_of(value):
@@ -133,7 +146,15 @@ def all_canaries():
     """(where, text) of every sensitive value of the fifty cases."""
     found = []
     for i in range(CASES):
-        canaries = (person_canaries(i), case_canaries(i), note_canaries(i), review_canaries(i), grant_canaries(i), device_canaries(i))
+        canaries = (
+            person_canaries(i),
+            case_canaries(i),
+            note_canaries(i),
+            review_canaries(i),
+            grant_canaries(i),
+            device_canaries(i),
+            referral_canaries(i),
+        )
         for model, values in zip(ENCRYPTED_MODELS.values(), canaries, strict=True):
             found += [(f"{model} {i} {name}", text) for name, value in values.items() for text in texts_of(value) if is_canary(text)]
     return found
@@ -176,6 +197,8 @@ def canary_cases():
     author = UserFactory(username="note-author")
     cases = [open_case(office, case_fields=case_canaries(i), **person_canaries(i)) for i in range(CASES)]
     decider = UserFactory(username="decider")
+    provider = Provider.objects.create(name="Centro Emergencia Mujer", sector="SOCIAL_PROTECTION", region="17")
+    service = Service.objects.create(provider=provider, name="Psicología", type="PSYCHOLOGICAL", sector="SOCIAL_PROTECTION", regions=["17"])
     for i, case in enumerate(cases):
         services.note_add(actor=author, case=case, **note_canaries(i))
         decided = {"status": "APPROVED", "decided_by": decider, "decided_at": timezone.now()}
@@ -183,10 +206,11 @@ def canary_cases():
         expires = timezone.now() + datetime.timedelta(hours=4)
         BreakGlassGrant.objects.create(case=case, user=decider, expires_at=expires, **grant_canaries(i))
         TwoFactorDevice.objects.create(user=UserFactory(username=f"supervisor-{i}"), **device_canaries(i))
+        Referral.objects.create(case=case, service=service, need="PSYCHOLOGICAL", created_by=author, **referral_canaries(i))
     ciphertexts = stored_ciphertexts()
     # Per case: 18 always-set person fields + birth date or age estimate, 4 case fields, a note, a
-    # review (2), a grant; and one supervisor's TOTP secret.
-    assert len(ciphertexts) == CASES * (18 + 1 + 4 + 1 + 2 + 1 + 1)
+    # review (2), a grant, a referral's note; and one supervisor's TOTP secret.
+    assert len(ciphertexts) == CASES * (18 + 1 + 4 + 1 + 2 + 1 + 1 + 1)
     return cases, ciphertexts
 
 
@@ -194,7 +218,7 @@ def test_the_canaries_cover_every_encrypted_field():
     covered = {f"person.{name}" for name in {*person_canaries(0), *person_canaries(1)}}
     covered |= {f"case.{name}" for name in case_canaries(0)} | {f"casenote.{name}" for name in note_canaries(0)}
     covered |= {f"review.{name}" for name in review_canaries(0)} | {f"breakglassgrant.{name}" for name in grant_canaries(0)}
-    covered |= {f"twofactordevice.{name}" for name in device_canaries(0)}
+    covered |= {f"twofactordevice.{name}" for name in device_canaries(0)} | {f"referral.{name}" for name in referral_canaries(0)}
     encrypted = {f"{model._meta.model_name}.{field.name}" for model in apps.get_models() for field in encrypted_fields(model)}
     assert covered == encrypted, "give the new encrypted field a canary value here"
     assert len(all_canaries()) >= 50
@@ -212,7 +236,7 @@ def test_the_canaries_are_readable_through_the_models(canary_cases):
 def test_dumpdata_holds_no_canary(canary_cases):
     _, ciphertexts = canary_cases
     out = io.StringIO()
-    call_command("dumpdata", "casework", format="json", stdout=out)
+    call_command("dumpdata", "casework", "referrals", format="json", stdout=out)
     dump = out.getvalue()
     decoded = []
     for record in json.loads(dump):

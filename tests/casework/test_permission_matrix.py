@@ -25,6 +25,7 @@ from casework import reviews, services
 from casework.fields import encrypted_fields
 from casework.roles import Role
 from casework.views import SECTIONS
+from referrals.models import Provider, Referral, Service
 
 from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case, sign_in, supervisor
 
@@ -93,6 +94,16 @@ POLICY = {
     "case_section_edit": (signed_in(HIDDEN, **CASE_TEAM), signed_in(HIDDEN, **CASE_TEAM)),
     # The team and the office's supervisors choose the team.
     "case_team": (signed_in(HIDDEN, **CASE_READERS), signed_in(HIDDEN, **CASE_READERS)),
+    # Routing and referrals: the team only (a supervisor reads the case but refers nobody).
+    "case_services": (
+        signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN),
+        signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN),
+    ),
+    "referral_new": (signed_in(METHOD), signed_in(HIDDEN, office_supervisor=FORBIDDEN)),
+    "referral_detail": (
+        signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN),
+        signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN),
+    ),
     "review_queue": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(METHOD)),
     "staff_list": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(METHOD)),
     # Each supervisor edits the profiles of their own offices' staff only.
@@ -125,7 +136,14 @@ def admin_only(result):
 
 # The admin site: administrators manage staff, offices and staff profiles (users are deactivated,
 # never deleted; roles are set on the user's page) and the team policies. The rest is closed to them.
-ADMINISTERED_MODELS = ("casework_user", "casework_office", "casework_staffprofile", "casework_teampolicy")
+ADMINISTERED_MODELS = (
+    "casework_user",
+    "casework_office",
+    "casework_staffprofile",
+    "casework_teampolicy",
+    "referrals_provider",
+    "referrals_service",
+)
 DELETABLE_MODELS = ("casework_teampolicy",)
 MODEL_PAGE = re.compile(r"^admin:(?P<model>[a-z]+_[a-z]+)_(?P<page>changelist|add|change|history|delete)$")
 ADMIN_POLICY = {
@@ -202,7 +220,10 @@ def world():
         "deactivated": dora,
         "unverified_supervisor": supervisor("sam", lima),
     }
-    ids = {"case_id": case.pk, "note_id": note.pk, "review_id": review.pk, "user_id": tania.pk}
+    provider = Provider.objects.create(name="Centro de Salud Mental Comunitario", sector="HEALTH", region="15")
+    service = Service.objects.create(provider=provider, name="Psicología", type="PSYCHOLOGICAL", sector="HEALTH", regions=["15"])
+    referral = Referral.objects.create(case=case, service=service, need="PSYCHOLOGICAL", created_by=tania)
+    ids = {"case_id": case.pk, "note_id": note.pk, "review_id": review.pk, "user_id": tania.pk, "referral_id": referral.pk}
     return users, ids
 
 
@@ -249,9 +270,10 @@ def admin_path(route):
         "<path:object_id>": object_pk,
         "<id>": object_pk,
         "<int:content_type_id>": str(ContentType.objects.get_for_model(apps.get_model("casework", "user")).pk),
-        "^(?P<app_label>auth|axes|casework)/$": "casework/",
+        "^(?P<app_label>": "casework/",
         "(?P<url>.*)$": "no-such-page/",
     }
+    route = re.sub(r"\^\(\?P<app_label>[^)]*\)/\$", "^(?P<app_label>", route)  # whichever apps are registered
     for placeholder, value in replacements.items():
         route = route.replace(placeholder, value)
     return "/" + route.replace("^", "").replace("$", "")

@@ -1,0 +1,220 @@
+"""Screens: route a case's needs to services, and follow each referral from proposal to its end."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from casework.access import case_for, holds
+from casework.choices import Gender, Language, Region, ServiceType
+
+from . import services
+from .models import Referral, ReferralOutcome, ReferralStatus, Service
+from .routing import Reason, Rule
+
+REASON_LABELS = {
+    Reason.AGE: gettext_lazy("fits the age"),
+    Reason.GENDER: gettext_lazy("serves this gender"),
+    Reason.EXPLOITATION: gettext_lazy("serves this form of exploitation"),
+    Reason.SAME_REGION: gettext_lazy("in the same region"),
+    Reason.NEIGHBOUR: gettext_lazy("in a neighbouring region"),
+    Reason.NATIONAL: gettext_lazy("national"),
+    Reason.PLACES_LEFT: gettext_lazy("places left"),
+    Reason.LANGUAGE: gettext_lazy("speaks the person's language"),
+    Reason.SPECIALISED: gettext_lazy("specialised in trafficking"),
+    Reason.ACCEPTS_UNDOCUMENTED: gettext_lazy("accepts people without documents"),
+    Reason.ACCESSIBLE: gettext_lazy("accessible"),
+}
+RULE_LABELS = {
+    Rule.INACTIVE: gettext_lazy("not active"),
+    Rule.AGE_BELOW_MIN: gettext_lazy("age %(age)s below minimum %(min_age)s"),
+    Rule.AGE_ABOVE_MAX: gettext_lazy("age %(age)s above maximum %(max_age)s"),
+    Rule.GENDER: gettext_lazy("does not serve this gender"),
+    Rule.EXPLOITATION: gettext_lazy("does not serve this form of exploitation"),
+    Rule.REGION: gettext_lazy("does not serve this region"),
+    Rule.CAPACITY: gettext_lazy("full (%(capacity)s places)"),
+    Rule.DOCUMENTS: gettext_lazy("needs identity documents"),
+    Rule.ACCESSIBILITY: gettext_lazy("not accessible"),
+}
+
+
+def near_miss_text(miss):
+    """ "age 19 above maximum 17": the one rule a service fails."""
+    detail = {key: ("?" if value is None else value) for key, value in miss.detail.items()}
+    try:
+        return str(RULE_LABELS[miss.rule]) % detail
+    except (KeyError, TypeError):
+        return str(RULE_LABELS[miss.rule]).split("%")[0].strip()
+
+
+def _case_for_referrals(user, case_id):
+    case = case_for(user, case_id, fields=["referrals"])
+    if not holds(user, case, "change_case"):
+        raise PermissionDenied
+    return case
+
+
+@login_required
+def case_services(request, case_id):
+    """Every need of the case with the services that fit it, best first, and those that almost do."""
+    case = _case_for_referrals(request.user, case_id)
+    result, by_id = services.route_case(case=case)
+    needs = dict(ServiceType.choices)
+    rows = [
+        {
+            "need": need.need,
+            "label": needs.get(need.need, need.need),
+            "offers": [(by_id[offer.service_id], [REASON_LABELS[reason] for reason in offer.reasons]) for offer in need.offers],
+            "near_misses": [(by_id[miss.service_id], near_miss_text(miss)) for miss in need.near_misses if miss.service_id in by_id],
+        }
+        for need in result.needs
+    ]
+    referrals = case.referrals.select_related("service", "service__provider").order_by("-proposed_at")
+    context = {"case": case, "rows": rows, "routed_as_minor": result.routed_as_minor, "referrals": referrals}
+    return render(request, "referrals/case_services.html", context)
+
+
+@login_required
+@require_POST
+def referral_new(request, case_id):
+    case = _case_for_referrals(request.user, case_id)
+    service = Service.objects.filter(pk=request.POST.get("service"), active=True).first()
+    need = request.POST.get("need", "")
+    if service is None or need not in case.needs:
+        raise Http404
+    referral = services.referral_propose(
+        actor=request.user, case=case, service=service, need=need, shares_personal_data=request.POST.get("share") == "on"
+    )
+    return redirect("referral_detail", referral_id=referral.pk)
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class OverrideForm(VersionForm):
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AnswerForm(VersionForm):
+    answer = forms.ChoiceField(
+        label=gettext_lazy("The provider's answer"),
+        choices=[("accepted", gettext_lazy("Accepted")), ("declined", gettext_lazy("Declined"))],
+        widget=forms.RadioSelect,
+    )
+    outcome = forms.ChoiceField(label=gettext_lazy("Reason, when declined"), choices=[("", "—"), *ReferralOutcome.choices], required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CloseForm(VersionForm):
+    end = forms.ChoiceField(
+        label=gettext_lazy("How it ended"),
+        choices=[("completed", gettext_lazy("Completed")), ("withdrawn", gettext_lazy("Withdrawn"))],
+        widget=forms.RadioSelect,
+    )
+    outcome = forms.ChoiceField(label=gettext_lazy("Reason, when withdrawn"), choices=[("", "—"), *ReferralOutcome.choices], required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def message_preview(referral):
+    """What the provider receives: the identity only when it may be shared; never contact details."""
+    case, person = referral.case, referral.case.person
+    lines = [
+        (_("Service needed"), ServiceType(referral.need).label),
+        (_("Our reference"), case.reference),
+        (_("Region"), Region(case.region).label),
+    ]
+    if referral.shares_personal_data:
+        lines += [(_("Name"), f"{person.given_names} {person.family_names}".strip())]
+    lines += [
+        (_("Age band"), person.get_age_band_display()),
+        (_("Gender"), Gender(person.gender).label),
+        (_("Languages"), ", ".join(str(dict(Language.choices).get(code, code)) for code in person.languages)),
+    ]
+    return lines
+
+
+def _referral_for(user, referral_id):
+    referral = Referral.objects.select_related("service", "service__provider", "override").filter(pk=referral_id).first()
+    if referral is None:
+        raise Http404
+    referral.case = _case_for_referrals(user, referral.case_id)
+    return referral
+
+
+@login_required
+def referral_detail(request, referral_id):
+    referral = _referral_for(request.user, referral_id)
+    initial = {"version": referral.version}
+    forms_by_action = {
+        "override": OverrideForm(initial=initial),
+        "answer": AnswerForm(initial=initial),
+        "close": CloseForm(initial=initial),
+    }
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        form = {"send": VersionForm, "override": OverrideForm, "answer": AnswerForm, "close": CloseForm}.get(action, VersionForm)(
+            request.POST
+        )
+        forms_by_action[action] = form
+        if form.is_valid():
+            response = _act(request, referral, action, form)
+            if response is not None:
+                return response
+    sharing_allowed = not referral.shares_personal_data or services._sharing_allowed(referral)
+    context = {
+        "referral": referral,
+        "case": referral.case,
+        "preview": message_preview(referral) if referral.status == ReferralStatus.PROPOSED else None,
+        "sharing_allowed": sharing_allowed,
+        "forms": forms_by_action,
+        "version": referral.version,
+    }
+    return render(request, "referrals/referral_detail.html", context)
+
+
+def _act(request, referral, action, form):
+    if form.cleaned_data["version"] != referral.version:
+        return _changed_meanwhile(request, referral)
+    data = form.cleaned_data
+    try:
+        if action == "send":
+            services.referral_send(actor=request.user, referral=referral)
+            messages.success(request, _("Referral marked as sent."))
+        elif action == "override":
+            services.referral_request_override(actor=request.user, referral=referral, reason=data["reason"])
+            messages.success(request, _("Exception requested. The referral is sent when a supervisor approves it."))
+        elif action == "answer":
+            accepted = data["answer"] == "accepted"
+            services.referral_answer(actor=request.user, referral=referral, accepted=accepted, outcome=data["outcome"], note=data["note"])
+            messages.success(request, _("The provider's answer is recorded."))
+        elif action == "close":
+            completed = data["end"] == "completed"
+            services.referral_close(actor=request.user, referral=referral, completed=completed, outcome=data["outcome"], note=data["note"])
+            messages.success(request, _("Referral closed."))
+        else:
+            return None
+    except services.ConsentMissing:
+        form.add_error(None, _("The person has not consented to share their identity with this sector. Ask for an exception."))
+        return None
+    except services.NoPlaceLeft:
+        form.add_error(None, _("The service has no place left: its last place was just taken."))
+        return None
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):  # the referral moved on meanwhile: show it as it is now
+            return _changed_meanwhile(request, referral, error.messages)
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None
+    return redirect("referral_detail", referral_id=referral.pk)
+
+
+def _changed_meanwhile(request, referral, problems=None):
+    for problem in problems or [_("Someone else changed this referral meanwhile. Look at it again.")]:
+        messages.error(request, problem)
+    return redirect("referral_detail", referral_id=referral.pk)
