@@ -1,19 +1,25 @@
 """Screens: route a case's needs to services, and follow each referral from proposal to its end."""
 
+import datetime
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from casework.access import case_for, holds
+from casework.access import case_for, holds, offices_supervised_by
+from casework.charts import horizontal_bars
 from casework.choices import Gender, Language, Region, ServiceType
+from casework.roles import Role, has_role
 
-from . import services
+from . import gaps, services
 from .models import Referral, ReferralOutcome, ReferralStatus, Service
 from .routing import Reason, Rule
 
@@ -111,6 +117,10 @@ class AnswerForm(VersionForm):
     note = forms.CharField(label=gettext_lazy("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class WithdrawForm(VersionForm):
+    outcome = forms.ChoiceField(label=gettext_lazy("Why it is withdrawn"), choices=[("", "—"), *ReferralOutcome.choices])
+
+
 class CloseForm(VersionForm):
     end = forms.ChoiceField(
         label=gettext_lazy("How it ended"),
@@ -155,12 +165,12 @@ def referral_detail(request, referral_id):
         "override": OverrideForm(initial=initial),
         "answer": AnswerForm(initial=initial),
         "close": CloseForm(initial=initial),
+        "withdraw": WithdrawForm(initial=initial),
     }
     if request.method == "POST":
         action = request.POST.get("action", "")
-        form = {"send": VersionForm, "override": OverrideForm, "answer": AnswerForm, "close": CloseForm}.get(action, VersionForm)(
-            request.POST
-        )
+        form_class = {"override": OverrideForm, "answer": AnswerForm, "close": CloseForm, "withdraw": WithdrawForm}.get(action, VersionForm)
+        form = form_class(request.POST)
         forms_by_action[action] = form
         if form.is_valid():
             response = _act(request, referral, action, form)
@@ -193,6 +203,9 @@ def _act(request, referral, action, form):
             accepted = data["answer"] == "accepted"
             services.referral_answer(actor=request.user, referral=referral, accepted=accepted, outcome=data["outcome"], note=data["note"])
             messages.success(request, _("The provider's answer is recorded."))
+        elif action == "withdraw":
+            services.referral_close(actor=request.user, referral=referral, completed=False, outcome=data["outcome"])
+            messages.success(request, _("Referral withdrawn."))
         elif action == "close":
             completed = data["end"] == "completed"
             services.referral_close(actor=request.user, referral=referral, completed=completed, outcome=data["outcome"], note=data["note"])
@@ -218,3 +231,43 @@ def _changed_meanwhile(request, referral, problems=None):
     for problem in problems or [_("Someone else changed this referral meanwhile. Look at it again.")]:
         messages.error(request, problem)
     return redirect("referral_detail", referral_id=referral.pk)
+
+
+class PeriodForm(forms.Form):
+    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", _("The end of the period is before its start."))
+        return data
+
+
+def _may_read_aggregates(user):
+    if not (offices_supervised_by(user).exists() or has_role(user, Role.AUDITOR)):
+        raise PermissionDenied
+
+
+@login_required
+@require_safe
+def gap_report(request):
+    """Needs nothing served, by need, age band, gender and region over a period; small counts hidden."""
+    _may_read_aggregates(request.user)
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or None, initial={"since": today - datetime.timedelta(days=365), "until": today})
+    period = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    since, until = period.get("since") or today - datetime.timedelta(days=365), period.get("until") or today
+    rows = gaps.gap_table(since=since, until=until)
+    if request.GET.get("format") == "csv" and not form.errors:
+        return gaps.csv_response(rows, since=since, until=until)
+    chart = horizontal_bars(gaps.by_need(rows), title=str(_("Service gaps by need")), suppressed_below=settings.STATISTICS_MIN_CELL)
+    context = {
+        "form": form,
+        "rows": rows,
+        "chart": chart if rows else None,
+        "since": since,
+        "until": until,
+        "k": settings.STATISTICS_MIN_CELL,
+    }
+    return render(request, "referrals/gap_report.html", context)

@@ -111,6 +111,7 @@ POLICY = {
         signed_in(FORBIDDEN, office_supervisor=OK, other_supervisor=HIDDEN),
         signed_in(FORBIDDEN, office_supervisor=OK, other_supervisor=HIDDEN),
     ),
+    "gap_report": (signed_in(FORBIDDEN, auditor=OK, **SUPERVISORS), signed_in(METHOD)),
     "capacity_report": (signed_in(FORBIDDEN, auditor=OK, **SUPERVISORS), signed_in(METHOD)),
     "break_glass": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(FORBIDDEN, **SUPERVISORS)),
     # The requester sees her review but may not decide it (four eyes).

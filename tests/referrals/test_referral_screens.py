@@ -225,3 +225,72 @@ def test_importing_the_same_file_twice_updates_instead_of_duplicating(catalogue)
     count = Service.objects.count()
     call_command("import_services", CATALOGUE, stdout=io.StringIO())
     assert Service.objects.count() == count
+
+
+def test_a_referral_not_yet_answered_can_be_withdrawn_with_a_reason(client, miner, alice):
+    referral = sent_referral(miner, alice, psychological_service())
+    response = client.post(f"/referrals/{referral.pk}/", {"action": "withdraw", "version": referral.version})
+    assert response.status_code == 200
+    referral.refresh_from_db()
+    assert referral.status == "SENT"
+    client.post(f"/referrals/{referral.pk}/", {"action": "withdraw", "version": referral.version, "outcome": "NO_LONGER_NEEDED"})
+    referral.refresh_from_db()
+    assert (referral.status, referral.outcome) == ("WITHDRAWN", "NO_LONGER_NEEDED")
+    assert referral.closed_at is not None
+
+
+def gaps_of(count, **fields):
+    for n in range(count):
+        row = {"need": "SHELTER_MEN", "routing_band": "ADULT", "gender_group": "MAN", "region": "17", **fields}
+        ServiceGap.objects.create(**row, recorded_on=datetime.date(2026, 10, 1), token=f"{fields}-{n}")
+
+
+@pytest.fixture
+def auditor(client):
+    from django.contrib.auth.models import Group
+
+    from casework.roles import Role
+
+    from ..factories import UserFactory
+
+    user = UserFactory(username="aurora")
+    user.groups.add(Group.objects.get(name=Role.AUDITOR))
+    sign_in(client, user)
+    return user
+
+
+def test_the_gap_report_shows_adult_men_without_shelter_and_hides_small_counts(client, auditor, english):
+    gaps_of(12)
+    gaps_of(3, region="08")
+    body = client.get("/reports/gaps/").content.decode()
+    assert "Shelter for adult men" in body
+    assert '<td data-label="Gaps">12</td>' in body
+    assert '<td data-label="Gaps">&lt;11</td>' in body
+    assert "<svg" in body
+
+
+def test_the_gap_report_csv_escapes_formulas_and_keeps_small_counts_hidden(client, auditor, english):
+    gaps_of(2)
+    response = client.get("/reports/gaps/?since=2026-01-01&until=2026-12-31&format=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == "Need,Age band,Gender,Region,Gaps"
+    assert text.splitlines()[1].endswith(",<11")
+
+
+def test_a_period_outside_the_gaps_shows_none_and_a_reversed_period_is_explained(client, auditor, english):
+    gaps_of(12)
+    assert "No gaps recorded in this period." in client.get("/reports/gaps/?since=2025-01-01&until=2025-12-31").content.decode()
+    assert "The end of the period is before its start." in client.get("/reports/gaps/?since=2026-12-01&until=2026-01-01").content.decode()
+
+
+def test_caseworkers_have_no_gap_report(client, alice):
+    assert client.get("/reports/gaps/").status_code == 403
+
+
+def test_formula_cells_are_neutralised():
+    from referrals.gaps import safe_cell
+
+    assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert safe_cell("-1") == "'-1"
+    assert safe_cell("Lima") == "Lima"
