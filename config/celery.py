@@ -21,6 +21,8 @@ BEAT_SCHEDULE = {
     "verify-access-log": {"task": "casework.verify_access_log", "schedule": crontab(hour=7, minute=0)},
     "refresh-age-bands": {"task": "casework.refresh_age_bands", "schedule": crontab(hour=5, minute=30)},
     "revoke-expired-grants": {"task": "casework.revoke_expired_grants", "schedule": crontab(minute="*/5")},
+    # After the age bands are refreshed (05:30): 06:00 UTC is 01:00 in Lima.
+    "check-band-transitions": {"task": "referrals.check_band_transitions", "schedule": crontab(hour=6, minute=0)},
 }
 
 app.conf.update(

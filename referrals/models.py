@@ -162,3 +162,20 @@ class ServiceGap(models.Model):
 
     def __str__(self):
         return f"gap {self.need} {self.routing_band} {self.region} {self.recorded_on}"
+
+
+class ReferralAlert(models.Model):
+    """That the team was told a referral's service stops fitting at an age change, N days before."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("referral"))
+    days_before = models.PositiveSmallIntegerField(_("days before"))
+    change_on = models.DateField(_("age change on"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("age-change alert")
+        verbose_name_plural = _("age-change alerts")
+        constraints = [models.UniqueConstraint(fields=["referral", "change_on", "days_before"], name="one_alert_per_threshold")]
+
+    def __str__(self):
+        return f"alert {self.days_before} days before {self.change_on} for referral {self.referral_id}"

@@ -181,6 +181,8 @@ def referral_propose(*, actor, case, service, need, shares_personal_data):
     _may_refer(actor, case)
     if service.type != need:
         raise ValidationError(_("This service does not offer what the person needs."))
+    if Referral.objects.filter(case=case, service=service, status__in=ACTIVE).exists():
+        raise ValidationError(_("This case already has an open referral to this service."))
     with transaction.atomic():
         referral = Referral.objects.create(
             case=case,

@@ -80,8 +80,9 @@ def case_services(request, case_id):
         }
         for need in result.needs
     ]
-    referrals = case.referrals.select_related("service", "service__provider").order_by("-proposed_at")
-    context = {"case": case, "rows": rows, "routed_as_minor": result.routed_as_minor, "referrals": referrals}
+    referrals = list(case.referrals.select_related("service", "service__provider").order_by("-proposed_at"))
+    referred = {referral.service_id for referral in referrals if referral.status in services.ACTIVE}
+    context = {"case": case, "rows": rows, "routed_as_minor": result.routed_as_minor, "referrals": referrals, "referred": referred}
     return render(request, "referrals/case_services.html", context)
 
 
@@ -93,9 +94,14 @@ def referral_new(request, case_id):
     need = request.POST.get("need", "")
     if service is None or need not in case.needs:
         raise Http404
-    referral = services.referral_propose(
-        actor=request.user, case=case, service=service, need=need, shares_personal_data=request.POST.get("share") == "on"
-    )
+    try:
+        referral = services.referral_propose(
+            actor=request.user, case=case, service=service, need=need, shares_personal_data=request.POST.get("share") == "on"
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("case_services", case_id=case.pk)
     return redirect("referral_detail", referral_id=referral.pk)
 
 
@@ -144,8 +150,9 @@ def message_preview(referral):
     lines += [
         (_("Age band"), person.get_age_band_display()),
         (_("Gender"), Gender(person.gender).label),
-        (_("Languages"), ", ".join(str(dict(Language.choices).get(code, code)) for code in person.languages)),
     ]
+    if person.languages:
+        lines.append((_("Languages"), ", ".join(str(dict(Language.choices).get(code, code)) for code in person.languages)))
     return lines
 
 

@@ -71,6 +71,8 @@ class NotificationKind(models.TextChoices):
     REVIEW_APPROVED = "REVIEW_APPROVED", _("Your request was approved")
     REVIEW_SENT_BACK = "REVIEW_SENT_BACK", _("Your request was sent back")
     BREAK_THE_GLASS = "BREAK_THE_GLASS", _("A supervisor from another office opened this case (break-the-glass)")
+    SERVICE_STOPS_FITTING = "SERVICE_STOPS_FITTING", _("A service of this case stops fitting at the coming age change: plan the transition")
+    CONSENT_TO_RENEW = "CONSENT_TO_RENEW", _("The person has turned 18: ask for their own consent again")
 
 
 class Notification(models.Model):

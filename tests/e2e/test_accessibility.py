@@ -1,17 +1,23 @@
 """axe-core (bundled in axe-playwright-python, nothing fetched) finds no serious or critical
 accessibility problem on the caseworker screens, on a desktop and on a 360 px phone."""
 
+import datetime
+import io
 import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from casework import reviews
+from casework import services as case_services
 from casework.roles import Role
+from referrals import services as referral_services
+from referrals.models import Service
 
-from ..factories import UserFactory, open_case, supervisor
+from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case, supervisor
 from .conftest import CODE_LABEL, PHONE, enrol_second_factor, enter_second_factor, sign_in_as, with_password
 
 pytestmark = pytest.mark.e2e
@@ -228,3 +234,54 @@ def test_the_supervisor_and_auditor_screens_have_no_serious_accessibility_proble
         expect(heading(page)).to_have_text("Registro de accesos")
 
     check(page, [access_log], case)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_services_and_referral_screens_have_no_serious_accessibility_problem(page, viewport):
+    """A 19-year-old man exploited in mining in Madre de Dios: a shelter gap, near misses, and a
+    psychological referral both waiting to be sent (the preview) and sent (the answer form)."""
+    call_command("import_services", "referrals/demo/catalogue.csv", stdout=io.StringIO())
+    madre_de_dios = OfficeFactory(code="MDD", name="Madre de Dios", region="17")
+    diego = with_password(UserFactory(username="diego"))
+    StaffProfileFactory(user=diego, office=madre_de_dios)
+    needs = {"exploitation_types": ["LABOUR"], "labour_sector": "MINING", "needs": ["SHELTER_MEN", "PSYCHOLOGICAL", "LEGAL_AID"]}
+    case = open_case(madre_de_dios, actor=diego, birth_date=datetime.date(2007, 6, 1), gender="MAN", case_fields=needs)
+    consent = {"given_on": datetime.date(2026, 11, 2), "method": "WRITTEN", "services": True, "share_with": ["SOCIAL_PROTECTION"]}
+    case_services.case_update(actor=diego, case=case, expected_version=case.version, consent=consent)
+
+    def propose(name):
+        service = Service.objects.get(name=name, provider__name="Centro Emergencia Mujer Tambopata")
+        return referral_services.referral_propose(actor=diego, case=case, service=service, need=service.type, shares_personal_data=True)
+
+    proposed = propose("Patrocinio legal")
+    sent = referral_services.referral_send(actor=diego, referral=propose("Atención psicológica"))
+    page.set_viewport_size(viewport)
+    sign_in_as(page, diego)
+    page.wait_for_url("/")
+
+    def case_services_screen(page, case):
+        page.goto(f"/cases/{case.pk}/services/")
+        expect(page.get_by_role("region", name="Albergue para hombres adultos")).to_contain_text("queda registrado como brecha")
+
+    def case_services_with_near_misses_open(page, case):
+        case_services_screen(page, case)
+        for summary in page.get_by_text("Servicios que casi encajan").all():
+            summary.click()
+        expect(page.get_by_text("no atiende esta región").first).to_be_visible()
+
+    def referral_proposed(page, case):
+        page.goto(f"/referrals/{proposed.pk}/")
+        expect(page.get_by_role("region", name="Lo que recibe la institución")).to_be_visible()
+
+    def referral_sent(page, case):
+        page.goto(f"/referrals/{sent.pk}/")
+        expect(page.get_by_role("button", name="Guardar la respuesta")).to_be_visible()
+
+    def referral_sent_with_errors(page, case):
+        referral_sent(page, case)
+        page.get_by_label("Rechazada").check()
+        page.get_by_role("button", name="Guardar la respuesta").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+
+    screens = [case_services_screen, case_services_with_near_misses_open, referral_proposed, referral_sent, referral_sent_with_errors]
+    check(page, screens, case)

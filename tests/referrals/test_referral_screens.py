@@ -294,3 +294,13 @@ def test_formula_cells_are_neutralised():
     assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert safe_cell("-1") == "'-1"
     assert safe_cell("Lima") == "Lima"
+
+
+def test_a_second_open_referral_to_the_same_service_is_refused(client, miner, english):
+    refer(client, miner, psychological_service(), share=False)
+    response = client.post(
+        f"/cases/{miner.pk}/services/refer/", {"service": psychological_service().pk, "need": "PSYCHOLOGICAL"}, follow=True
+    )
+    assert "already has an open referral to this service" in response.content.decode()
+    assert Referral.objects.count() == 1
+    assert "Already referred" in client.get(f"/cases/{miner.pk}/services/").content.decode()
