@@ -304,3 +304,37 @@ def test_a_second_open_referral_to_the_same_service_is_refused(client, miner, en
     assert "already has an open referral to this service" in response.content.decode()
     assert Referral.objects.count() == 1
     assert "Already referred" in client.get(f"/cases/{miner.pk}/services/").content.decode()
+
+
+def test_an_administrator_adds_a_service_in_the_admin_and_a_reversed_age_range_is_refused(client):
+    from django.contrib.auth.models import Group
+
+    from casework.roles import Role
+
+    from ..factories import UserFactory
+
+    admin = UserFactory(username="ada", is_staff=True)
+    admin.groups.add(Group.objects.get(name=Role.ADMINISTRATOR))
+    sign_in(client, admin)
+    provider = Provider.objects.create(name="Centro Nuevo", sector="HEALTH", region="15")
+    form = {
+        "provider": provider.pk,
+        "name": "Psicología",
+        "type": "PSYCHOLOGICAL",
+        "sector": "HEALTH",
+        "regions": '["15"]',
+        "genders": "[]",
+        "exploitation_types": "[]",
+        "languages": '["spa"]',
+        "min_age": "18",
+        "max_age": "12",
+        "places_in_use": "0",
+        "accepts_undocumented": "on",
+        "active": "on",
+    }
+    response = client.post("/admin/referrals/service/add/", form)
+    assert response.status_code == 200
+    assert "La edad máxima es menor que la mínima." in response.content.decode()
+    assert not Service.objects.exists()
+    assert client.post("/admin/referrals/service/add/", {**form, "max_age": "25"}).status_code == 302
+    assert Service.objects.get().max_age == 25
