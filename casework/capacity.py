@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from . import teams
+from . import statistics, teams
 from .models import StaffProfile, TeamProposal
 
 EXPIRY_WINDOW = datetime.timedelta(days=90)
@@ -26,10 +26,9 @@ def coarse_gender(code):
     return "MAN" if code in teams.MEN else "OTHER"
 
 
-def small_count(count, k=None):
-    """What may be shown of a count: itself, or "<k" for 1..k-1."""
-    k = k or settings.STATISTICS_MIN_CELL
-    return f"<{k}" if 0 < count < k else count
+def small_count(count):
+    """What may be shown of a count under the configured k (STATISTICS_MIN_CELL)."""
+    return statistics.small_count(count, settings.STATISTICS_MIN_CELL)
 
 
 @dataclass

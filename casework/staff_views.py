@@ -21,6 +21,7 @@ from .choices import Discipline, Language, Region, TeamRule
 from .forms import CodesField
 from .models import StaffProfile
 from .roles import Role, has_role
+from .statistics import protect
 
 TRAINING_WARNING_DAYS = 90
 
@@ -100,6 +101,10 @@ def capacity(request):
     disciplines = sorted({discipline for region in report for discipline, _group in region.specialised})
     k = settings.STATISTICS_MIN_CELL
     failed = failed_by_rule(report)
+    # The chart shows each rule's total over the regions: protect the regions' counts against it.
+    failed_shown = {
+        rule: protect({region.region: region.failed[rule] for region in report if rule in region.failed}, k=k) for rule in failed
+    }
     rule_rows = [(TeamRule(rule).label, failed[rule], small_count(failed[rule])) for rule in TeamRule.values if failed[rule]]
     chart = horizontal_bars(rule_rows, title=str(_("Team proposals that failed in the last 12 months, by rule")), suppressed_below=k)
     regions = [
@@ -107,7 +112,7 @@ def capacity(request):
             Region(region.region).label,
             [(Discipline(code).label, *counts) for code, *counts in region.cells(disciplines)],
             small_count(region.expiring),
-            [(TeamRule(rule).label, small_count(count)) for rule, count in sorted(region.failed.items())],
+            [(TeamRule(rule).label, failed_shown[rule][region.region]) for rule in sorted(region.failed)],
         )
         for region in report
     ]

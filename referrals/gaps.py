@@ -3,14 +3,15 @@ small counts hidden (DOMAIN.md section 13), for the screen, its chart and a CSV 
 
 import csv
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.db.models import Count
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from casework.capacity import small_count
 from casework.choices import AgeBand, Region, ServiceType
+from casework.statistics import protect, small_count
 
 from .models import ServiceGap
 
@@ -24,10 +25,7 @@ class GapRow:
     gender_group: str
     region: str
     count: int
-
-    @property
-    def shown(self):
-        return small_count(self.count)
+    shown: object = None  # the count as it may be published (see gap_table)
 
     def labels(self):
         return (
@@ -49,7 +47,18 @@ def gap_table(*, since, until):
         .annotate(count=Count("id"))
         .order_by("need", "routing_band", "gender_group", "region")
     )
-    return [GapRow(**row) for row in rows]
+    rows = [GapRow(**row) for row in rows]
+    return _protected(rows)
+
+
+def _protected(rows):
+    """Each need's total is shown (the chart): hide its cells so that none can be worked out from it."""
+    k = settings.STATISTICS_MIN_CELL
+    shown = {}
+    for need in {row.need for row in rows}:
+        cells = {index: row.count for index, row in enumerate(rows) if row.need == need}
+        shown.update(protect(cells, k=k))
+    return [replace(row, shown=shown[index]) for index, row in enumerate(rows)]
 
 
 def by_need(rows):
@@ -57,7 +66,8 @@ def by_need(rows):
     totals = Counter()
     for row in rows:
         totals[row.need] += row.count
-    return [(ServiceType(need).label, count, small_count(count)) for need, count in totals.most_common()]
+    k = settings.STATISTICS_MIN_CELL
+    return [(ServiceType(need).label, count, small_count(count, k)) for need, count in totals.most_common()]
 
 
 def safe_cell(value):

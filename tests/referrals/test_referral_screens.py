@@ -262,10 +262,13 @@ def auditor(client):
 def test_the_gap_report_shows_adult_men_without_shelter_and_hides_small_counts(client, auditor, english):
     gaps_of(12)
     gaps_of(3, region="08")
+    gaps_of(30, routing_band="YOUNG_ADULT")
     body = client.get("/reports/gaps/").content.decode()
     assert "Shelter for adult men" in body
-    assert '<td data-label="Gaps">12</td>' in body
+    assert '<td data-label="Gaps">30</td>' in body
     assert '<td data-label="Gaps">&lt;11</td>' in body
+    assert '<td data-label="Gaps">*</td>' in body, "the 12 is hidden too, or the need's total (45) would give away the 3"
+    assert '<td data-label="Gaps">12</td>' not in body
     assert "<svg" in body
 
 
