@@ -187,6 +187,12 @@ def next_band_change(evidence, on):
     return None
 
 
+def adult_on(evidence):
+    """The day the youngest plausible age reaches 18: the 18th birthday, or its estimate (may be past)."""
+    start, age_at_start = evidence._reference()
+    return anniversary(start, ADULT_AGE - age_at_start)
+
+
 def month_of(day):
     """The first day of the month of `day`: what is stored in plaintext instead of the day."""
     return None if day is None else day.replace(day=1)

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casework import reviews
-from casework.age import ADULT_AGE, anniversary, assess, next_band_change
+from casework.age import adult_on, next_band_change
 from casework.choices import OPEN_STATUSES, AgeBand
 from casework.models import Notification, NotificationKind, Person, Review, TeamMember
 
@@ -77,17 +77,7 @@ def _alert_services_ending(case, change, today):
 
 
 def _turned_adult_recently(evidence, today):
-    assessment = assess(evidence, today)
-    if assessment.youngest != ADULT_AGE:
-        return False
-    birthday = _eighteenth_birthday(evidence, today)
-    return birthday is not None and today - BIRTHDAY_GRACE <= birthday <= today
-
-
-def _eighteenth_birthday(evidence, today):
-    # The day the youngest plausible age reached 18: the band change seen from a year before.
-    change = next_band_change(evidence, anniversary(today, -1))
-    return change if change is not None and assess(evidence, change).youngest == ADULT_AGE else None
+    return today - BIRTHDAY_GRACE <= adult_on(evidence) <= today
 
 
 def _open_age_transition(case, today):

@@ -11,6 +11,7 @@ from casework.age import (
     AgeEvidenceError,
     PenalBand,
     RoutingBand,
+    adult_on,
     anniversary,
     assess,
     ctdc_band,
@@ -175,3 +176,10 @@ def test_an_estimate_that_may_be_under_18_is_always_treated_as_a_minor(low, spre
         assert assessment.band in {RoutingBand.CHILD, RoutingBand.ADOLESCENT}
     else:
         assert not assessment.presumed_minor
+
+
+def test_the_day_someone_becomes_an_adult_is_their_18th_birthday_or_its_estimate():
+    assert adult_on(AgeEvidence(birth_date=date(2008, 12, 10))) == date(2026, 12, 10)
+    assert adult_on(AgeEvidence(birth_date=date(2008, 2, 29))) == date(2026, 3, 1)
+    # Estimated 15 to 17 on 1 June 2025: the youngest reaches 18 three years later.
+    assert adult_on(AgeEvidence(range_min=15, range_max=17, range_estimated_on=date(2025, 6, 1))) == date(2028, 6, 1)
