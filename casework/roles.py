@@ -34,6 +34,8 @@ ROLE_MODEL_PERMISSIONS = {
         "referrals.add_service",
         "referrals.change_service",
         "referrals.view_service",
+        "followup.change_followupschedule",
+        "followup.view_followupschedule",
     ],
 }
 

@@ -99,6 +99,8 @@ POLICY = {
         signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN),
         signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN),
     ),
+    # Follow-up: those who read the case see the plan; the team starts it.
+    "case_follow_up": (signed_in(HIDDEN, **CASE_READERS), signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN)),
     "referral_new": (signed_in(METHOD), signed_in(HIDDEN, office_supervisor=FORBIDDEN)),
     "referral_detail": (
         signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN),
@@ -144,8 +146,10 @@ ADMINISTERED_MODELS = (
     "casework_teampolicy",
     "referrals_provider",
     "referrals_service",
+    "followup_followupschedule",
 )
 DELETABLE_MODELS = ("casework_teampolicy",)
+SINGLETONS = ("followup_followupschedule",)  # one row, edited: never added nor deleted
 MODEL_PAGE = re.compile(r"^admin:(?P<model>[a-z]+_[a-z]+)_(?P<page>changelist|add|change|history|delete)$")
 ADMIN_POLICY = {
     "admin:index": (admin_only(OK), admin_only(OK)),
@@ -174,6 +178,7 @@ def admin_policy(name):
     page = MODEL_PAGE.match(name)
     assert page, f"the admin URL {name!r} is not in the permission matrix: add its policy"
     allowed = page["model"] in ADMINISTERED_MODELS and (page["page"] != "delete" or page["model"] in DELETABLE_MODELS)
+    allowed = allowed and not (page["model"] in SINGLETONS and page["page"] == "add")
     return admin_only(OK if allowed else FORBIDDEN), admin_only(OK if allowed else FORBIDDEN)
 
 
