@@ -90,7 +90,8 @@ def case_services(request, case_id):
 @require_POST
 def referral_new(request, case_id):
     case = _case_for_referrals(request.user, case_id)
-    service = Service.objects.filter(pk=request.POST.get("service"), active=True).first()
+    service_id = request.POST.get("service", "")
+    service = Service.objects.filter(pk=service_id, active=True).first() if service_id.isdigit() else None
     need = request.POST.get("need", "")
     if service is None or need not in case.needs:
         raise Http404

@@ -299,6 +299,12 @@ def test_formula_cells_are_neutralised():
     assert safe_cell("Lima") == "Lima"
 
 
+@pytest.mark.parametrize("service", ["", "abc", "999999", "1 OR 1=1"])
+def test_a_hand_made_referral_to_no_real_service_is_not_found(client, miner, service):
+    assert client.post(f"/cases/{miner.pk}/services/refer/", {"service": service, "need": "PSYCHOLOGICAL"}).status_code == 404
+    assert not Referral.objects.exists()
+
+
 def test_a_second_open_referral_to_the_same_service_is_refused(client, miner, english):
     refer(client, miner, psychological_service(), share=False)
     response = client.post(
