@@ -19,13 +19,6 @@ EXPIRY_WINDOW = datetime.timedelta(days=90)
 PROPOSAL_WINDOW = datetime.timedelta(days=365)
 
 
-def coarse_gender(code):
-    """Woman, man or other: the groups aggregates may show (DOMAIN.md section 13)."""
-    if code in teams.WOMEN:
-        return "WOMAN"
-    return "MAN" if code in teams.MEN else "OTHER"
-
-
 def small_count(count):
     """What may be shown of a count under the configured k (STATISTICS_MIN_CELL)."""
     return statistics.small_count(count, settings.STATISTICS_MIN_CELL)
@@ -61,7 +54,7 @@ def capacity_report(*, today, training_months):
         if trained_on is None or not valid_since <= trained_on <= today:
             continue
         for discipline in disciplines:
-            region(code).specialised[discipline, coarse_gender(gender)] += 1
+            region(code).specialised[discipline, statistics.coarse_gender(gender)] += 1
         if trained_on < lapsing_before:
             region(code).expiring += 1
     since = datetime.datetime.combine(today - PROPOSAL_WINDOW, datetime.time.min, tzinfo=datetime.UTC)

@@ -324,6 +324,16 @@ class GuardianKind(models.TextChoices):
     PROTECTION_UNIT = "PROTECTION_UNIT", _("Child protection unit (UPE)")
 
 
+def labels(choices, codes):
+    """The labels of `codes` in the user's language (a code no longer listed is shown as it is)."""
+    names = dict(choices)
+    return [names.get(code, code) for code in codes]
+
+
+def joined_labels(choices, codes):
+    return ", ".join(str(label) for label in labels(choices, codes))
+
+
 class TeamRule(models.TextChoices):
     """The team rules of DOMAIN.md section 7 (codes of casework.teams.Rule), as people read them."""
 

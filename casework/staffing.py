@@ -117,13 +117,18 @@ def may_staff(user, case):
 
 
 def team_propose(*, case, today=None):
-    """The solver's proposal (or the rules it cannot meet) for this case, recorded as evidence."""
+    """The solver's proposal (or the rules it cannot meet) for this case, recorded as evidence.
+
+    Once a day per case and outcome: reopening the team page must not multiply the failures the
+    capacity report counts.
+    """
     policy = policy_for(case.office)
     result = teams.assemble_team(case_profile(case, today), policy, candidates_for(case, policy))
-    unmet = result.unmet if isinstance(result, teams.Infeasible) else ()
-    TeamProposal.objects.create(
-        case=case, office=case.office, region=case.region, feasible=not unmet, unmet_rules=sorted({item.rule.value for item in unmet})
-    )
+    unmet_rules = sorted({item.rule.value for item in result.unmet}) if isinstance(result, teams.Infeasible) else []
+    outcome = {"case": case, "feasible": not unmet_rules, "unmet_rules": unmet_rules}
+    now = timezone.now()
+    if not TeamProposal.objects.filter(**outcome, proposed_at__date=timezone.localdate(now)).exists():
+        TeamProposal.objects.create(**outcome, office=case.office, region=case.region, proposed_at=now)
     return result
 
 

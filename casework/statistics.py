@@ -6,7 +6,16 @@ Pure, for every report: counts in, what may be shown out.
 
 from collections.abc import Hashable, Mapping
 
+from .teams import MEN, WOMEN
+
 COMPLEMENTARY = "*"  # hidden so that a small count next to it cannot be recovered from the total
+
+
+def coarse_gender(code):
+    """Woman, man or other: the gender groups an aggregate may show (DOMAIN.md sections 2 and 13)."""
+    if code in WOMEN:
+        return "WOMAN"
+    return "MAN" if code in MEN else "OTHER"
 
 
 def small_count(count, k):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from . import staffing, teams
 from .access import case_for, cases_visible_to
-from .choices import Discipline, Gender, Language, Region, Sector, TeamRule
+from .choices import Discipline, Gender, Language, Region, Sector, TeamRule, joined_labels
 from .models import ReviewStatus
 
 
@@ -38,16 +38,11 @@ class TeamForm(forms.Form):
         return cleaned
 
 
-def _labels(choices, codes):
-    names = dict(choices)
-    return ", ".join(str(names.get(code, code)) for code in codes)
-
-
 def staff_label(profile, caseload):
     """Name, disciplines, gender, sector and load: what the person choosing a team needs."""
     name = profile.user.get_full_name() or profile.user.get_username()
     facts = [
-        _labels(Discipline.choices, profile.disciplines),
+        joined_labels(Discipline.choices, profile.disciplines),
         Gender(profile.gender).label,
         Sector(profile.sector).label,
         _("%(cases)d of %(cap)d cases") % {"cases": caseload, "cap": profile.caseload_cap},
@@ -69,13 +64,13 @@ def _one_more_person(hints):
 
 # How each key of the solver's "missing" data reads (casework.teams; keys not listed are not shown).
 MISSING_PARTS = {
-    "discipline": lambda value: _labels(Discipline.choices, [value]),
-    "disciplines": lambda value: _labels(Discipline.choices, value),
-    "gender": lambda value: _labels(Gender.choices, [value]),
+    "discipline": lambda value: joined_labels(Discipline.choices, [value]),
+    "disciplines": lambda value: joined_labels(Discipline.choices, value),
+    "gender": lambda value: joined_labels(Gender.choices, [value]),
     "specialisation": lambda value: _("specialised in children and adolescents"),
-    "language": lambda value: _("speaking %(language)s") % {"language": _labels(Language.choices, [value])},
+    "language": lambda value: _("speaking %(language)s") % {"language": joined_labels(Language.choices, [value])},
     "months": lambda value: _("trained in the last %(months)d months") % {"months": value},
-    "region": lambda value: _("in %(region)s") % {"region": _labels(Region.choices, [value])},
+    "region": lambda value: _("in %(region)s") % {"region": joined_labels(Region.choices, [value])},
     "min_members": lambda value: _("at least %(count)d members") % {"count": value},
     "max_members": lambda value: _("at most %(count)d members") % {"count": value},
     "min_sectors": lambda value: _("at least %(count)d sectors") % {"count": value},

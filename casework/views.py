@@ -30,6 +30,8 @@ from .choices import (
     Region,
     SafeChannel,
     ServiceType,
+    joined_labels,
+    labels,
 )
 from .fields import encrypted_fields
 from .forms import (
@@ -100,15 +102,10 @@ def choose_language(request):
 CASE_FILE_FIELDS = (*(field.name for model in (Person, Case) for field in encrypted_fields(model)), "case_notes")
 
 
-def _labels(choices, codes):
-    names = dict(choices)
-    return [names.get(code, code) for code in codes]
-
-
 def _field_labels():
-    labels = {field.name: field.verbose_name for model in (Person, Case) for field in model._meta.fields}
+    names = {field.name: field.verbose_name for model in (Person, Case) for field in model._meta.fields}
     return {
-        **labels,
+        **names,
         "consent": _("consent"),
         "case_notes": _("case notes"),
         "review": _("review"),
@@ -123,8 +120,8 @@ def _history(case):
         .select_related("actor")
         .order_by("-sequence")
     )
-    labels = _field_labels()
-    return [(event, [labels.get(name, name) for name in event.fields]) for event in events]
+    names = _field_labels()
+    return [(event, [names.get(name, name) for name in event.fields]) for event in events]
 
 
 def _consent_context(case):
@@ -133,8 +130,8 @@ def _consent_context(case):
     return {
         "consent": current,
         "consent_history": records[1:],
-        "consent_share_with": _labels(ConsentSector.choices, current.share_with) if current else [],
-        "consent_channels": _labels(SafeChannel.choices, current.follow_up_channels) if current else [],
+        "consent_share_with": labels(ConsentSector.choices, current.share_with) if current else [],
+        "consent_channels": labels(SafeChannel.choices, current.follow_up_channels) if current else [],
     }
 
 
@@ -151,14 +148,14 @@ def case_file(request, case_id):
     context = {
         "case": case,
         "person": person,
-        "document_type": dict(DocumentType.choices).get(person.document_type, person.document_type),
-        "languages": _labels(Language.choices, person.languages),
-        "preferred_language": dict(Language.choices).get(person.preferred_language, ""),
-        "disabilities": _labels(Disability.choices, person.disabilities),
-        "safe_channels": _labels(SafeChannel.choices, person.safe_channels),
-        "exploitation_types": _labels(ExploitationType.choices, case.exploitation_types),
-        "means_of_control": _labels(MeansOfControl.choices, case.means_of_control),
-        "needs": _labels(ServiceType.choices, case.needs),
+        "document_type": joined_labels(DocumentType.choices, [person.document_type]),
+        "languages": labels(Language.choices, person.languages),
+        "preferred_language": joined_labels(Language.choices, [person.preferred_language] if person.preferred_language else []),
+        "disabilities": labels(Disability.choices, person.disabilities),
+        "safe_channels": labels(SafeChannel.choices, person.safe_channels),
+        "exploitation_types": labels(ExploitationType.choices, case.exploitation_types),
+        "means_of_control": labels(MeansOfControl.choices, case.means_of_control),
+        "needs": labels(ServiceType.choices, case.needs),
         "intake_missing": [(slug, section_titles[slug]) for slug in case.intake_sections_missing()],
         "notes": [(note, can_edit and note.editable_by(request.user)) for note in notes],
         "note_form": NoteForm(),
@@ -259,8 +256,8 @@ def _after_conflict(form_class, form, case, current_version):
     fresh = form_class(initial=initial, case=case)
     for name, yours in notes.items():
         fresh.fields[name].conflict_yours = yours
-    labels = _field_labels()
-    return fresh, sorted(str(labels.get(name, name)) for name in names if name in labels)
+    field_names = _field_labels()
+    return fresh, sorted(str(field_names.get(name, name)) for name in names if name in field_names)
 
 
 @login_required

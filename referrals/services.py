@@ -8,12 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework import audit, reviews, teams
+from casework import audit, reviews
 from casework.access import holds
 from casework.age import assess
 from casework.choices import ConsentSector, Sector, ServiceType
 from casework.keys import blind_index
 from casework.models import AccessAction
+from casework.statistics import coarse_gender
 
 from . import routing
 from .models import Referral, ReferralOutcome, ReferralStatus, Service, ServiceGap
@@ -124,11 +125,6 @@ def route_case(*, case, today=None):
     return result, {service.pk: service for service in services}
 
 
-def _gender_group(code):
-    group = teams.gender_group(code)
-    return group or "OTHER"
-
-
 def record_gaps(*, case, result, today):
     """A gap row per need nothing serves: coarse codes only; one per case, need and week."""
     year, week, _day = today.isocalendar()
@@ -141,7 +137,7 @@ def record_gaps(*, case, result, today):
             defaults={
                 "need": need.need,
                 "routing_band": case.person.age_band,
-                "gender_group": _gender_group(case.person.gender),
+                "gender_group": coarse_gender(case.person.gender),
                 "region": case.region,
                 "exploitation_types": sorted(case.exploitation_types),
                 "recorded_on": today,
@@ -199,12 +195,13 @@ def referral_propose(*, actor, case, service, need, shares_personal_data):
 def referral_send(*, actor, referral):
     """Send: with the person's identity only under consent for the sector or an approved override."""
     _may_refer(actor, referral.case)
-    if referral.shares_personal_data and not _sharing_allowed(referral):
+    if referral.shares_personal_data and not sharing_allowed(referral):
         raise ConsentMissing(referral.consent_sector)
     return _move(actor, referral, ReferralStatus.SENT, stamp="sent_at")
 
 
-def _sharing_allowed(referral):
+def sharing_allowed(referral):
+    """Whether the referral may carry the person's identity: consent for its sector, or an approved exception."""
     if referral.override_id and referral.override.status == "APPROVED":
         return True
     return consent_allows(referral.case, referral.consent_sector)

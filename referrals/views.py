@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from casework.access import case_for, holds, offices_supervised_by
 from casework.charts import horizontal_bars
-from casework.choices import Gender, Language, Region, ServiceType
+from casework.choices import Gender, Language, Region, ServiceType, joined_labels
 from casework.roles import Role, has_role
 
 from . import gaps, services
@@ -114,28 +114,35 @@ class OverrideForm(VersionForm):
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class AnswerForm(VersionForm):
-    answer = forms.ChoiceField(
-        label=gettext_lazy("The provider's answer"),
-        choices=[("accepted", gettext_lazy("Accepted")), ("declined", gettext_lazy("Declined"))],
-        widget=forms.RadioSelect,
-    )
-    outcome = forms.ChoiceField(label=gettext_lazy("Reason, when declined"), choices=[("", "—"), *ReferralOutcome.choices], required=False)
+OUTCOME_CHOICES = [("", "—"), *ReferralOutcome.choices]
+
+
+def _choice(label, choices):
+    return forms.ChoiceField(label=label, choices=choices, widget=forms.RadioSelect)
+
+
+class _OutcomeNoteForm(VersionForm):
+    """A move that may need a reason (DOMAIN.md section 5) and may carry a note; services check the reason."""
+
     note = forms.CharField(label=gettext_lazy("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AnswerForm(_OutcomeNoteForm):
+    answer = _choice(
+        gettext_lazy("The provider's answer"), [("accepted", gettext_lazy("Accepted")), ("declined", gettext_lazy("Declined"))]
+    )
+    outcome = forms.ChoiceField(label=gettext_lazy("Reason, when declined"), choices=OUTCOME_CHOICES, required=False)
+    field_order = ["answer", "outcome", "note"]
+
+
+class CloseForm(_OutcomeNoteForm):
+    end = _choice(gettext_lazy("How it ended"), [("completed", gettext_lazy("Completed")), ("withdrawn", gettext_lazy("Withdrawn"))])
+    outcome = forms.ChoiceField(label=gettext_lazy("Reason, when withdrawn"), choices=OUTCOME_CHOICES, required=False)
+    field_order = ["end", "outcome", "note"]
 
 
 class WithdrawForm(VersionForm):
-    outcome = forms.ChoiceField(label=gettext_lazy("Why it is withdrawn"), choices=[("", "—"), *ReferralOutcome.choices])
-
-
-class CloseForm(VersionForm):
-    end = forms.ChoiceField(
-        label=gettext_lazy("How it ended"),
-        choices=[("completed", gettext_lazy("Completed")), ("withdrawn", gettext_lazy("Withdrawn"))],
-        widget=forms.RadioSelect,
-    )
-    outcome = forms.ChoiceField(label=gettext_lazy("Reason, when withdrawn"), choices=[("", "—"), *ReferralOutcome.choices], required=False)
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.ChoiceField(label=gettext_lazy("Why it is withdrawn"), choices=OUTCOME_CHOICES)
 
 
 def message_preview(referral):
@@ -153,7 +160,7 @@ def message_preview(referral):
         (_("Gender"), Gender(person.gender).label),
     ]
     if person.languages:
-        lines.append((_("Languages"), ", ".join(str(dict(Language.choices).get(code, code)) for code in person.languages)))
+        lines.append((_("Languages"), joined_labels(Language.choices, person.languages)))
     return lines
 
 
@@ -184,7 +191,7 @@ def referral_detail(request, referral_id):
             response = _act(request, referral, action, form)
             if response is not None:
                 return response
-    sharing_allowed = not referral.shares_personal_data or services._sharing_allowed(referral)
+    sharing_allowed = not referral.shares_personal_data or services.sharing_allowed(referral)
     context = {
         "referral": referral,
         "case": referral.case,

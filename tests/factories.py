@@ -107,3 +107,12 @@ def sign_in(client, user, *, second_factor=True):
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return user
+
+
+def user_with_role(username, role, **fields):
+    """A user in one of the role groups (casework.roles.Role), e.g. an auditor or an administrator."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username=username, **fields)
+    user.groups.add(Group.objects.get(name=role))
+    return user

@@ -8,7 +8,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..age import AgeEvidence, assess, month_of
-from ..choices import AgeBand, Disability, Discipline, Gender, Language, PreferredGender, Region, SafeChannel, Sector, check_codes
+from ..choices import (
+    AgeBand,
+    Disability,
+    Discipline,
+    Gender,
+    Language,
+    PreferredGender,
+    Region,
+    SafeChannel,
+    Sector,
+    check_codes,
+    joined_labels,
+)
 from ..fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField, SensitiveModel
 
 
@@ -77,8 +89,7 @@ class StaffProfile(models.Model):
         check_codes(self, disciplines=Discipline, languages=Language)
 
     def get_disciplines_display(self):
-        names = dict(Discipline.choices)
-        return ", ".join(str(names.get(code, code)) for code in self.disciplines)
+        return joined_labels(Discipline.choices, self.disciplines)
 
 
 class SearchPurpose(models.TextChoices):

@@ -27,7 +27,7 @@ from casework.roles import Role
 from casework.views import SECTIONS
 from referrals.models import Provider, Referral, Service
 
-from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case, sign_in, supervisor
+from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case, sign_in, supervisor, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -211,10 +211,8 @@ def world():
     # A lockout record for the admin pages of django-axes.
     AccessAttempt.objects.create(username="nico", ip_address="10.0.0.9", user_agent="test", path_info="/", failures_since_start=1)
     AccessFailureLog.objects.create(username="nico", ip_address="10.0.0.9", user_agent="test", path_info="/", locked_out=False)
-    auditor = UserFactory(username="aurora")
-    auditor.groups.add(Group.objects.get(name=Role.AUDITOR))
-    administrator = UserFactory(username="ada", is_staff=True)
-    administrator.groups.add(Group.objects.get(name=Role.ADMINISTRATOR))
+    auditor = user_with_role("aurora", Role.AUDITOR)
+    administrator = user_with_role("ada", Role.ADMINISTRATOR, is_staff=True)
     users = {
         "anonymous": None,
         "team_caseworker": tania,

@@ -3,13 +3,12 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from casework.models import TeamProposal
 from casework.roles import Role
 
-from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case, sign_in, supervisor
+from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case, sign_in, supervisor, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -84,9 +83,7 @@ def k_people(count, office, **fields):
 
 
 def test_the_capacity_report_counts_specialised_staff_and_hides_small_counts(client, offices, english):
-    auditor = UserFactory(username="aurora")
-    auditor.groups.add(Group.objects.get(name=Role.AUDITOR))
-    sign_in(client, auditor)
+    sign_in(client, user_with_role("aurora", Role.AUDITOR))
     k_people(11, offices[0], gender="WOMAN", disciplines=["PSYCHOLOGY"], region="17")
     k_people(3, offices[1], gender="MAN", disciplines=["LAW"], region="08")
     person("old", offices[1], gender="MAN", disciplines=["LAW"], region="08", specialisation_trained_on=datetime.date(2018, 1, 1))
@@ -113,3 +110,13 @@ def test_failed_team_proposals_are_counted_by_rule_and_drawn(client, sofia, offi
 
 def test_caseworkers_have_no_capacity_report(client, alice):
     assert client.get("/reports/capacity/").status_code == 403
+
+
+def test_the_capacity_report_counts_training_that_lapses_within_90_days(client, offices, english):
+    sign_in(client, user_with_role("aurora", Role.AUDITOR))
+    lapsing = timezone.localdate() - datetime.timedelta(days=700)  # 24 months end within 90 days
+    k_people(12, offices[0], region="17", specialisation_trained_on=lapsing)
+    k_people(3, offices[1], region="08")  # trained recently: not lapsing
+    body = client.get("/reports/capacity/").content.decode()
+    assert "Training that lapses in the next 90 days: 12" in body
+    assert "Training that lapses in the next 90 days: 0" in body

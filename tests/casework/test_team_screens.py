@@ -69,6 +69,8 @@ def test_the_team_page_proposes_a_valid_team_with_a_woman_lead_and_records_the_p
     assert roster["elena"].pk not in proposal["members"], "her training has expired"
     assert proposal["lead"] in {roster["ana"].pk, roster["carla"].pk}
     assert TeamProposal.objects.get(case=girl_case).feasible
+    client.get(team_page(girl_case))
+    assert TeamProposal.objects.filter(case=girl_case).count() == 1, "reopening the page is not a second proposal"
 
 
 def test_confirming_gives_the_team_the_case_and_takes_it_from_the_intake_taker(client, caseworker, roster, girl_case):

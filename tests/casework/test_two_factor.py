@@ -4,14 +4,13 @@ import re
 from base64 import b32decode
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 
 from casework.models import AccessAction, AccessEvent, TwoFactorDevice
 from casework.roles import Role
 
-from ..factories import OfficeFactory, UserFactory, current_code, open_case, sign_in, supervisor, two_factor_device
+from ..factories import OfficeFactory, current_code, open_case, sign_in, supervisor, two_factor_device, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +21,6 @@ VERIFY = "/accounts/two-factor/"
 @pytest.fixture
 def sofia():
     return supervisor("sofia", OfficeFactory(code="LIM"))
-
-
-def with_role(username, role):
-    user = UserFactory(username=username)
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def test_a_supervisor_with_only_a_password_is_sent_to_enrol_from_every_page(client, sofia):
@@ -49,7 +42,7 @@ def test_once_enrolled_they_are_asked_for_the_code_instead(client, sofia):
 
 @pytest.mark.parametrize("role", [Role.ADMINISTRATOR, Role.SUPERVISOR])
 def test_the_admin_site_is_behind_the_second_factor_too(client, role):
-    user = with_role(f"x-{role}", role)
+    user = user_with_role(f"x-{role}", role)
     user.is_staff = True
     user.save()
     sign_in(client, user, second_factor=False)
@@ -60,7 +53,7 @@ def test_the_admin_site_is_behind_the_second_factor_too(client, role):
 
 @pytest.mark.parametrize("role", [Role.CASEWORKER, Role.AUDITOR])
 def test_caseworkers_and_auditors_sign_in_with_their_password_alone(client, role):
-    sign_in(client, with_role(f"x-{role}", role), second_factor=False)
+    sign_in(client, user_with_role(f"x-{role}", role), second_factor=False)
     assert client.get("/").status_code == 200
 
 
@@ -161,7 +154,7 @@ def test_the_code_screen_shows_no_key_and_no_menu(client, sofia):
 
 def test_an_administrator_resets_a_lost_phone_and_the_user_enrols_again(client, sofia):
     two_factor_device(sofia)
-    admin = with_role("ada", Role.ADMINISTRATOR)
+    admin = user_with_role("ada", Role.ADMINISTRATOR)
     admin.is_staff = True
     admin.is_superuser = True
     admin.save()

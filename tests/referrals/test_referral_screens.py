@@ -11,10 +11,11 @@ from guardian.shortcuts import assign_perm
 from casework import reviews
 from casework import services as case_services
 from casework.models import AccessAction, AccessEvent, Review
+from casework.roles import Role
 from referrals import services
 from referrals.models import Provider, Referral, Service, ServiceGap
 
-from ..factories import OfficeFactory, open_case, sign_in, supervisor
+from ..factories import OfficeFactory, open_case, sign_in, supervisor, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -247,16 +248,7 @@ def gaps_of(count, **fields):
 
 @pytest.fixture
 def auditor(client):
-    from django.contrib.auth.models import Group
-
-    from casework.roles import Role
-
-    from ..factories import UserFactory
-
-    user = UserFactory(username="aurora")
-    user.groups.add(Group.objects.get(name=Role.AUDITOR))
-    sign_in(client, user)
-    return user
+    return sign_in(client, user_with_role("aurora", Role.AUDITOR))
 
 
 def test_the_gap_report_shows_adult_men_without_shelter_and_hides_small_counts(client, auditor, english):
@@ -316,15 +308,7 @@ def test_a_second_open_referral_to_the_same_service_is_refused(client, miner, en
 
 
 def test_an_administrator_adds_a_service_in_the_admin_and_a_reversed_age_range_is_refused(client):
-    from django.contrib.auth.models import Group
-
-    from casework.roles import Role
-
-    from ..factories import UserFactory
-
-    admin = UserFactory(username="ada", is_staff=True)
-    admin.groups.add(Group.objects.get(name=Role.ADMINISTRATOR))
-    sign_in(client, admin)
+    sign_in(client, user_with_role("ada", Role.ADMINISTRATOR, is_staff=True))
     provider = Provider.objects.create(name="Centro Nuevo", sector="HEALTH", region="15")
     form = {
         "provider": provider.pk,
