@@ -62,6 +62,7 @@ MY_CASES_COLUMNS = (
     "opened_on",
     "urgent",
     "intake_completed_on",
+    "next_visit_on",
     "person__age_band",
     "person__presumed_minor",
 )

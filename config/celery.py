@@ -6,10 +6,13 @@ settings come from config/settings.py (CELERY_*), read lazily when Celery first 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
+
+from config.env import reminder_sweep_seconds
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -23,6 +26,8 @@ BEAT_SCHEDULE = {
     "revoke-expired-grants": {"task": "casework.revoke_expired_grants", "schedule": crontab(minute="*/5")},
     # After the age bands are refreshed (05:30): 06:00 UTC is 01:00 in Lima.
     "check-band-transitions": {"task": "referrals.check_band_transitions", "schedule": crontab(hour=6, minute=0)},
+    # The database is the schedule: this sweep finds every follow-up reminder that has fallen due.
+    "sweep-reminders": {"task": "followup.sweep_reminders", "schedule": timedelta(seconds=reminder_sweep_seconds())},
 }
 
 app.conf.update(

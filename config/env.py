@@ -84,3 +84,8 @@ def development_secret(var_dir, file_name, make_value):
 
 def random_secret_key():
     return secrets.token_urlsafe(64)
+
+
+def reminder_sweep_seconds():
+    """How often the reminder sweep runs; read by the settings and by the beat schedule."""
+    return env_int("REMINDER_SWEEP_SECONDS", 60, minimum=1)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.encryption import Keyring, KeyringError, generate_key
 
-from .env import development_secret, env_bool, env_int, env_list, env_str, random_secret_key
+from .env import development_secret, env_bool, env_int, env_list, env_str, random_secret_key, reminder_sweep_seconds
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
@@ -158,6 +158,25 @@ STATISTICS_MIN_CELL = env_int("STATISTICS_MIN_CELL", 11, minimum=2)
 
 # Break-the-glass: hours a supervisor may read a case outside their offices.
 BREAK_THE_GLASS_HOURS = env_int("BREAK_THE_GLASS_HOURS", 4, minimum=1)
+
+# Follow-up reminders (followup.reminders): the sweep runs every REMINDER_SWEEP_SECONDS (beat,
+# config/celery.py); an email not sent within its lease is dispatched again, the lease doubling
+# with each attempt. SITE_URL is the address the emails link to.
+REMINDER_SWEEP_SECONDS = reminder_sweep_seconds()
+REMINDER_DELIVERY_LEASE_SECONDS = env_int("REMINDER_DELIVERY_LEASE_SECONDS", 600, minimum=1)
+SITE_URL = env_str("SITE_URL") or f"http://{ALLOWED_HOSTS[0] if ALLOWED_HOSTS else 'localhost'}:8000"
+
+# Email: the console in development, SMTP in production (EMAIL_HOST, EMAIL_PORT, ...).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "casework@localhost"
 
 AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

@@ -134,9 +134,60 @@ def window_state(visit, today, *, upcoming_days=7):
     return WindowState.LATER
 
 
+def overdue_on(visit):
+    """The first day a visit is overdue: the day after its window closes."""
+    return visit.window_closes + timedelta(days=1)
+
+
 def escalation_due(visit, *, after_overdue_days=14):
-    """The day an unmade visit is escalated to the supervisor: `after_overdue_days` after the window closes."""
-    return visit.window_closes + timedelta(days=after_overdue_days)
+    """The day an unmade visit is escalated to the supervisor: `after_overdue_days` after it became overdue."""
+    return overdue_on(visit) + timedelta(days=after_overdue_days)
+
+
+class ReminderKind(StrEnum):
+    UPCOMING = "UPCOMING"  # to the team, `upcoming_days` before the window opens
+    DUE = "DUE"  # to the team, when the window opens
+    OVERDUE = "OVERDUE"  # to the team, when the window has closed
+    ESCALATION = "ESCALATION"  # to the office's supervisors, some days after overdue
+    URGENT = "URGENT"  # to the team and supervisors, when a visit records a high risk (not a stage)
+
+
+STAGES = (ReminderKind.UPCOMING, ReminderKind.DUE, ReminderKind.OVERDUE, ReminderKind.ESCALATION)
+TEAM_KINDS = frozenset({ReminderKind.UPCOMING, ReminderKind.DUE, ReminderKind.OVERDUE})
+
+
+def stage_dates(visit, *, upcoming_days=7, after_overdue_days=14):
+    """The day each reminder stage of a planned visit falls due, in stage order."""
+    return (
+        visit.window_opens - timedelta(days=upcoming_days),
+        visit.window_opens,
+        overdue_on(visit),
+        escalation_due(visit, after_overdue_days=after_overdue_days),
+    )
+
+
+@dataclass(frozen=True)
+class ReminderStep:
+    send: tuple[ReminderKind, ...]  # what to send now
+    reached: int  # stages passed after this step (0 to 4)
+    next_on: date | None  # the day the next stage falls due; None when all have passed
+
+
+def reminder_step(visit, *, reached, today, upcoming_days=7, after_overdue_days=14):
+    """The reminders of a planned visit due on `today`, given the `reached` stages already passed.
+
+    Stages missed while nothing ran (a server down for days, a plan started late) collapse: the team
+    is told only the latest of upcoming, due and overdue, since an earlier one would be stale;
+    the supervisors' escalation goes out whenever it has been reached.
+    """
+    days = stage_dates(visit, upcoming_days=upcoming_days, after_overdue_days=after_overdue_days)
+    now_reached = reached
+    while now_reached < len(STAGES) and days[now_reached] <= today:
+        now_reached += 1
+    passed = STAGES[reached:now_reached]
+    team = [kind for kind in passed if kind in TEAM_KINDS]
+    send = tuple(team[-1:]) + tuple(kind for kind in passed if kind not in TEAM_KINDS)
+    return ReminderStep(send=send, reached=now_reached, next_on=days[now_reached] if now_reached < len(STAGES) else None)
 
 
 def earliest_closure(*, exit_date, minor):

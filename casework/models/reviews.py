@@ -73,6 +73,12 @@ class NotificationKind(models.TextChoices):
     BREAK_THE_GLASS = "BREAK_THE_GLASS", _("A supervisor from another office opened this case (break-the-glass)")
     SERVICE_STOPS_FITTING = "SERVICE_STOPS_FITTING", _("A service of this case stops fitting at the coming age change: plan the transition")
     CONSENT_TO_RENEW = "CONSENT_TO_RENEW", _("The person has turned 18: ask for their own consent again")
+    # Follow-up reminders (followup.Reminder): "VISIT_" + the reminder's kind.
+    VISIT_UPCOMING = "VISIT_UPCOMING", _("A follow-up visit is coming up: its window opens in 7 days")
+    VISIT_DUE = "VISIT_DUE", _("A follow-up visit is due: its window is open")
+    VISIT_OVERDUE = "VISIT_OVERDUE", _("A follow-up visit is overdue: its window has closed")
+    VISIT_ESCALATION = "VISIT_ESCALATION", _("A follow-up visit has been overdue for 14 days: please step in")
+    VISIT_URGENT = "VISIT_URGENT", _("Urgent: a follow-up visit found a high risk or re-exploitation")
 
 
 class Notification(models.Model):

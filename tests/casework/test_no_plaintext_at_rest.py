@@ -2,7 +2,7 @@
 not in `dumpdata`.
 
 Fifty cases are opened with distinctive canary values in every encrypted field of every model
-(person, case, case note, review, break-the-glass grant, two-factor device). Each check looks for every canary in
+(person, case, case note, review, break-the-glass grant, two-factor device, referral, visit record). Each check looks for every canary in
 several forms (as typed, casefolded, with accents folded, and the project's own blind-index
 normalisations, in UTF-8 and UTF-16), and also inside
 any hex (bytea) or base64 blob of the dump, so a value stored as plaintext bytes in a binary
@@ -36,6 +36,7 @@ from casework import services
 from casework.encryption import fold, identifier_form
 from casework.fields import encrypted_fields
 from casework.models import BreakGlassGrant, Case, CaseNote, Person, Review, TwoFactorDevice
+from followup.models import FollowUpPlan, Visit, VisitRecord
 from referrals.models import Provider, Referral, Service
 from tests.conftest import service_missing
 from tests.factories import OfficeFactory, UserFactory, open_case
@@ -107,6 +108,14 @@ def referral_canaries(i):
     return {"note": f"Canary{i}Derivación: la recibe la psicóloga del CEM"}
 
 
+def visit_record_canaries(i):
+    return {
+        "not_seen_detail": f"Canary{i}Motivo: el tío vigila la casa",
+        "goals": [{"goal": f"Canary{i}Meta: terminar la secundaria", "status": "IN_PROGRESS"}],
+        "notes": f"Canary{i}Visita: trabaja en un restaurante de Tambopata",
+    }
+
+
 def device_canaries(i):
     # A TOTP secret is hex; this one spells out the canary word so that the search can find it.
     return {"key": f"{CANARY_WORD}{i:04d}{'0' * 30}"}
@@ -121,6 +130,7 @@ ENCRYPTED_MODELS = {
     BreakGlassGrant: "grant",
     TwoFactorDevice: "device",
     Referral: "referral",
+    VisitRecord: "visit record",
 }
 
 
@@ -154,6 +164,7 @@ def all_canaries():
             grant_canaries(i),
             device_canaries(i),
             referral_canaries(i),
+            visit_record_canaries(i),
         )
         for model, values in zip(ENCRYPTED_MODELS.values(), canaries, strict=True):
             found += [(f"{model} {i} {name}", text) for name, value in values.items() for text in texts_of(value) if is_canary(text)]
@@ -207,10 +218,14 @@ def canary_cases():
         BreakGlassGrant.objects.create(case=case, user=decider, expires_at=expires, **grant_canaries(i))
         TwoFactorDevice.objects.create(user=UserFactory(username=f"supervisor-{i}"), **device_canaries(i))
         Referral.objects.create(case=case, service=service, need="PSYCHOLOGICAL", created_by=author, **referral_canaries(i))
+        plan = FollowUpPlan.objects.create(case=case, care_ended_on=case.opened_on, created_by=author)
+        due = case.opened_on + datetime.timedelta(days=30)
+        visit = Visit.objects.create(plan=plan, case=case, track="ADULT", offset_months=1, due=due, window_opens=due, window_closes=due)
+        VisitRecord.objects.create(visit=visit, recorded_by=author, seen=False, **visit_record_canaries(i))
     ciphertexts = stored_ciphertexts()
     # Per case: 18 always-set person fields + birth date or age estimate, 4 case fields, a note, a
-    # review (2), a grant, a referral's note; and one supervisor's TOTP secret.
-    assert len(ciphertexts) == CASES * (18 + 1 + 4 + 1 + 2 + 1 + 1 + 1)
+    # review (2), a grant, a referral's note, a visit record (3); and one supervisor's TOTP secret.
+    assert len(ciphertexts) == CASES * (18 + 1 + 4 + 1 + 2 + 1 + 1 + 3 + 1)
     return cases, ciphertexts
 
 
@@ -219,6 +234,7 @@ def test_the_canaries_cover_every_encrypted_field():
     covered |= {f"case.{name}" for name in case_canaries(0)} | {f"casenote.{name}" for name in note_canaries(0)}
     covered |= {f"review.{name}" for name in review_canaries(0)} | {f"breakglassgrant.{name}" for name in grant_canaries(0)}
     covered |= {f"twofactordevice.{name}" for name in device_canaries(0)} | {f"referral.{name}" for name in referral_canaries(0)}
+    covered |= {f"visitrecord.{name}" for name in visit_record_canaries(0)}
     encrypted = {f"{model._meta.model_name}.{field.name}" for model in apps.get_models() for field in encrypted_fields(model)}
     assert covered == encrypted, "give the new encrypted field a canary value here"
     assert len(all_canaries()) >= 50
@@ -236,7 +252,7 @@ def test_the_canaries_are_readable_through_the_models(canary_cases):
 def test_dumpdata_holds_no_canary(canary_cases):
     _, ciphertexts = canary_cases
     out = io.StringIO()
-    call_command("dumpdata", "casework", "referrals", format="json", stdout=out)
+    call_command("dumpdata", "casework", "referrals", "followup", format="json", stdout=out)
     dump = out.getvalue()
     decoded = []
     for record in json.loads(dump):

@@ -25,6 +25,7 @@ from casework import reviews, services
 from casework.fields import encrypted_fields
 from casework.roles import Role
 from casework.views import SECTIONS
+from followup.services import plan_start, visit_record_save
 from referrals.models import Provider, Referral, Service
 
 from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case, sign_in, supervisor, user_with_role
@@ -101,6 +102,9 @@ POLICY = {
     ),
     # Follow-up: those who read the case see the plan; the team starts it.
     "case_follow_up": (signed_in(HIDDEN, **CASE_READERS), signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN)),
+    # A visit's record and the person's safe contact: read by those who read the case, written by the team.
+    "visit_record": (signed_in(HIDDEN, **CASE_READERS), signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN)),
+    "reminders_health": (everyone(OK), everyone(METHOD)),
     "referral_new": (signed_in(METHOD), signed_in(HIDDEN, office_supervisor=FORBIDDEN)),
     "referral_detail": (
         signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN),
@@ -227,7 +231,19 @@ def world():
     provider = Provider.objects.create(name="Centro de Salud Mental Comunitario", sector="HEALTH", region="15")
     service = Service.objects.create(provider=provider, name="Psicología", type="PSYCHOLOGICAL", sector="HEALTH", regions=["15"])
     referral = Referral.objects.create(case=case, service=service, need="PSYCHOLOGICAL", created_by=tania)
-    ids = {"case_id": case.pk, "note_id": note.pk, "review_id": review.pk, "user_id": tania.pk, "referral_id": referral.pk}
+    plan = plan_start(actor=tania, case=case, care_ended_on=case.opened_on)
+    visit = plan.visits.first()
+    visit_record_save(
+        actor=tania, visit=visit, values={"notes": f"{CANARIES[2]}: en casa."}, goals=[{"goal": CANARIES[3], "status": "MET"}], final=False
+    )
+    ids = {
+        "case_id": case.pk,
+        "note_id": note.pk,
+        "review_id": review.pk,
+        "user_id": tania.pk,
+        "referral_id": referral.pk,
+        "visit_id": visit.pk,
+    }
     return users, ids
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from casework.age import anniversary
 from followup.schedule import (
     PlannedVisit,
+    ReminderKind,
     Schedule,
     ScheduleError,
     ToleranceRule,
@@ -23,6 +24,7 @@ from followup.schedule import (
     earliest_closure,
     escalation_due,
     plan_visits,
+    reminder_step,
     unscheduled_visit_due,
     window_state,
 )
@@ -197,9 +199,9 @@ def test_the_upcoming_reminder_can_start_earlier():
     assert window_state(ONE_MONTH, date(2026, 2, 6), upcoming_days=14) == WindowState.LATER
 
 
-def test_an_unmade_visit_is_escalated_14_days_after_its_window_closes():
-    assert escalation_due(ONE_MONTH) == date(2026, 3, 21)
-    assert escalation_due(ONE_MONTH, after_overdue_days=30) == date(2026, 4, 6)
+def test_an_unmade_visit_is_escalated_14_days_after_it_became_overdue():
+    assert escalation_due(ONE_MONTH) == date(2026, 3, 22)
+    assert escalation_due(ONE_MONTH, after_overdue_days=30) == date(2026, 4, 7)
 
 
 def test_an_unscheduled_visit_is_due_7_days_after_a_risk_event():
@@ -303,3 +305,52 @@ def test_adding_months_lands_in_the_right_month_on_the_same_day_or_the_month_end
     later = add_months(day, months)
     assert later.year * 12 + later.month == day.year * 12 + day.month + months
     assert later.day == day.day or (later.day < day.day and (later + timedelta(days=1)).day == 1)
+
+
+# --- Reminder stages ------------------------------------------------------------------------
+# ONE_MONTH: window 21 Feb - 7 Mar 2026. Upcoming 14 Feb, due 21 Feb, overdue 8 Mar, escalation 22 Mar.
+
+
+@pytest.mark.parametrize(
+    ("reached", "today", "send", "now_reached", "next_on"),
+    [
+        (0, date(2026, 2, 13), (), 0, date(2026, 2, 14)),
+        (0, date(2026, 2, 14), (ReminderKind.UPCOMING,), 1, date(2026, 2, 21)),
+        (1, date(2026, 2, 20), (), 1, date(2026, 2, 21)),
+        (1, date(2026, 2, 21), (ReminderKind.DUE,), 2, date(2026, 3, 8)),
+        (2, date(2026, 3, 8), (ReminderKind.OVERDUE,), 3, date(2026, 3, 22)),
+        (3, date(2026, 3, 22), (ReminderKind.ESCALATION,), 4, None),
+        (4, date(2027, 1, 1), (), 4, None),
+    ],
+)
+def test_each_reminder_stage_falls_due_on_its_day(reached, today, send, now_reached, next_on):
+    step = reminder_step(ONE_MONTH, reached=reached, today=today)
+    assert (step.send, step.reached, step.next_on) == (send, now_reached, next_on)
+
+
+def test_stages_missed_while_nothing_ran_tell_the_team_only_the_latest():
+    assert reminder_step(ONE_MONTH, reached=0, today=date(2026, 3, 10)).send == (ReminderKind.OVERDUE,)
+    late = reminder_step(ONE_MONTH, reached=0, today=date(2026, 4, 1))
+    assert late.send == (ReminderKind.OVERDUE, ReminderKind.ESCALATION)
+    assert late.next_on is None
+
+
+@given(
+    opens=st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 1, 1)),
+    width=st.integers(min_value=0, max_value=60),
+    days=st.lists(st.integers(min_value=0, max_value=200), min_size=1, max_size=8),
+)
+def test_stepping_day_by_day_sends_each_stage_once_and_in_order(opens, width, days):
+    visit = PlannedVisit(offset_months=1, track=Track.ADULT, due=opens, window_opens=opens, window_closes=opens + timedelta(days=width))
+    reached, sent, today = 0, [], opens - timedelta(days=10)
+    for step_days in sorted(days):
+        today = opens - timedelta(days=10) + timedelta(days=step_days)
+        step = reminder_step(visit, reached=reached, today=today)
+        assert step.reached >= reached
+        sent.extend(step.send)
+        reached = step.reached
+    assert len(sent) == len(set(sent)), "a stage was sent twice"
+    assert sent == sorted(sent, key=list(ReminderKind).index)
+    if today >= escalation_due(visit):
+        assert ReminderKind.ESCALATION in sent
+        assert ReminderKind.OVERDUE in sent
