@@ -25,6 +25,7 @@ run: install messages
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 $(BIN)/python manage.py seed_demo
 	DEBUG=1 $(BIN)/python manage.py import_services referrals/demo/catalogue.csv
+	DEBUG=1 $(BIN)/python manage.py seed_follow_up
 	$(MAKE) --no-print-directory serve
 
 # The web server and the worker (with beat) run together; Ctrl-C stops both.

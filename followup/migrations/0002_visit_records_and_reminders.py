@@ -9,6 +9,13 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def sweep_existing_visits(apps, schema_editor):
+    """Visits planned before reminders existed: the next sweep works out what each is due."""
+    from django.utils import timezone
+
+    apps.get_model("followup", "Visit").objects.filter(status="PLANNED").update(next_reminder_at=timezone.now())
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -123,4 +130,5 @@ class Migration(migrations.Migration):
             model_name='visitrecord',
             constraint=models.CheckConstraint(condition=models.Q(('own_view__lte', 3)), name='own_view_0_to_3'),
         ),
+        migrations.RunPython(sweep_existing_visits, migrations.RunPython.noop),
     ]

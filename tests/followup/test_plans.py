@@ -5,7 +5,7 @@ import datetime
 import pytest
 from guardian.shortcuts import assign_perm
 
-from casework.models import AccessAction, AccessEvent
+from casework.models import AccessAction, AccessEvent, Case
 from followup import services
 from followup.models import FollowUpPlan, FollowUpSchedule, Visit
 
@@ -109,3 +109,16 @@ def test_someone_who_only_reads_the_case_sees_the_plan_but_cannot_start_it(clien
     assert client.get(follow_up_page(adult_case)).status_code == 200
     assert client.post(follow_up_page(adult_case), {"care_ended_on": "2026-03-31"}).status_code == 403
     assert not FollowUpPlan.objects.exists()
+
+
+def test_the_demo_gets_plans_for_its_cases_in_follow_up_once(lima, caseworker, settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    case = open_case(lima, actor=caseworker, birth_date=datetime.date(1995, 4, 2), case_fields={"status": "FOLLOW_UP"})
+    Case.objects.filter(pk=case.pk).update(opened_on=datetime.date(2025, 1, 10), care_ended_on=datetime.date(2025, 6, 30))
+    call_command("seed_follow_up", verbosity=0)
+    call_command("seed_follow_up", verbosity=0)
+    plan = FollowUpPlan.objects.get(case=case)
+    assert (plan.care_ended_on, plan.created_by) == (datetime.date(2025, 6, 30), caseworker)
+    assert plan.visits.count() == 5
