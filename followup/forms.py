@@ -42,7 +42,9 @@ def _as_choice(value):
 
 class VisitRecordForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
-    contact_on = forms.DateField(label=_("Date of the contact"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    contact_on = forms.DateField(
+        label=_("Date of the contact"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     mode = _choice(_("How the contact was made"), ContactMode.choices)
     seen = forms.TypedChoiceField(
         label=_("Was the person seen or spoken to?"),

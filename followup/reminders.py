@@ -39,7 +39,7 @@ from .models import Reminder, Visit, VisitStatus
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 500
-DELIVERY_CHUNK = 100
+DELIVERY_CHUNK = 500
 MAX_EMAIL_LEASE = timedelta(days=1)
 
 
@@ -259,13 +259,17 @@ def email_for(reminder):
 def deliver(reminder_ids, *, now=None):
     """Email the reminders of `reminder_ids` that are not sent yet. Safe to run twice at once."""
     now = now or timezone.now()
+    columns = ("kind", "case_id", "case__reference", "recipient__email", "recipient__language", "recipient__is_active")
     with transaction.atomic():
-        claimed = _claim_unsent(reminder_ids, now)
-        reminders = (
-            Reminder.objects.filter(pk__in=claimed)
-            .select_related("recipient", "case")
-            .only("kind", "case_id", "case__reference", "recipient__email", "recipient__language", "recipient__is_active")
-        )
+        if connection.features.has_select_for_update_skip_locked:
+            # One query claims the unsent rows and reads what the emails need: the rows it locks
+            # are this delivery's alone until it commits (a concurrent one skips them).
+            unsent = Reminder.objects.filter(pk__in=reminder_ids, emailed_at__isnull=True)
+            reminders = list(unsent.select_for_update(skip_locked=True, of=("self",)).select_related("recipient", "case").only(*columns))
+            Reminder.objects.filter(pk__in=[reminder.pk for reminder in reminders]).update(emailed_at=now)
+        else:
+            claimed = _claim_unsent(reminder_ids, now)
+            reminders = Reminder.objects.filter(pk__in=claimed).select_related("recipient", "case").only(*columns)
         messages = [email_for(reminder) for reminder in reminders if reminder.recipient.email and reminder.recipient.is_active]
         if messages:
             with get_connection() as mail:

@@ -7,6 +7,7 @@ task whose worker dies is run again, which is safe because each is idempotent.
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.db import OperationalError
 
 from . import reminders
 
@@ -19,7 +20,7 @@ def sweep_reminders():
 
 @shared_task(
     name="followup.deliver_reminders",
-    autoretry_for=(SMTPException, OSError),
+    autoretry_for=(SMTPException, OSError, OperationalError),  # a mail server or database busy for a moment
     retry_backoff=5,
     retry_backoff_max=600,
     retry_jitter=True,

@@ -33,7 +33,7 @@ STATE_LABELS = {
 class StartForm(forms.Form):
     care_ended_on = forms.DateField(
         label=gettext_lazy("Date care ended (left the shelter or intensive services)"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

@@ -9,11 +9,13 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from casework import reviews
 from casework import services as case_services
 from casework.roles import Role
+from followup import services as follow_up_services
 from referrals import services as referral_services
 from referrals.models import Service
 
@@ -285,3 +287,56 @@ def test_the_services_and_referral_screens_have_no_serious_accessibility_problem
 
     screens = [case_services_screen, case_services_with_near_misses_open, referral_proposed, referral_sent, referral_sent_with_errors]
     check(page, screens, case)
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_follow_up_screens_have_no_serious_accessibility_problem(signed_in, caseworker, viewport, language):
+    """A plan started 100 days after care ended, its first two visits recorded (so the timeline
+    chart has two points and a gap), in Spanish and in English chosen with the switcher."""
+    today = timezone.localdate()
+    care_ended_on = today - datetime.timedelta(days=100)
+    case = open_case(
+        caseworker.staff_profile.office,
+        actor=caseworker,
+        today=care_ended_on - datetime.timedelta(days=60),
+        safe_channels=["WHATSAPP"],
+        safe_hours="Por las tardes",
+        code_word="Girasol",
+        case_fields={"status": "REINTEGRATION_ACTIVE"},
+    )
+    plan = follow_up_services.plan_start(actor=caseworker, case=case, care_ended_on=care_ended_on)
+    first, second, third = plan.visits.order_by("due")[:3]
+    for visit, contact_on, scores in (
+        (first, care_ended_on + datetime.timedelta(days=31), {"SAFETY": 1, "HOUSING": 2, "FAMILY": 1}),
+        (second, care_ended_on + datetime.timedelta(days=92), {"SAFETY": 2, "FAMILY": 3}),
+    ):
+        values = {"contact_on": contact_on, "mode": "IN_PERSON", "seen": True, "scores": scores}
+        values |= {"risk": "MEDIUM", "re_exploitation": "NONE"}
+        follow_up_services.visit_record_save(actor=caseworker, visit=visit, values=values, goals=[], final=True)
+    signed_in.set_viewport_size(viewport)
+    if language == "en":
+        signed_in.locator("button[name=language][value=en]").click()
+        expect(signed_in.locator("html")).to_have_attribute("lang", "en")
+
+    def follow_up(page, case):
+        page.goto(f"/cases/{case.pk}/follow-up/")
+        expect(heading(page)).to_contain_text(case.reference)
+        expect(page.locator("svg.score-chart")).to_be_visible()
+
+    def visit_record(page, case):
+        page.goto(f"/cases/{case.pk}/follow-up/visits/{third.pk}/")
+        expect(page.locator("section.safe-contact")).to_contain_text("Girasol")
+        expect(page.locator("button[name=action][value=record]")).to_be_visible()
+
+    def visit_record_with_errors(page, case):
+        visit_record(page, case)
+        page.locator("button[name=action][value=record]").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+
+    def visit_recorded(page, case):
+        page.goto(f"/cases/{case.pk}/follow-up/visits/{second.pk}/")
+        expect(page.locator("input[name=risk][value=MEDIUM]")).to_be_checked()
+
+    check(signed_in, [follow_up, visit_record, visit_record_with_errors, visit_recorded], case)
+    expect(signed_in.locator("html")).to_have_attribute("lang", language)
