@@ -217,3 +217,29 @@ def test_my_cases_shows_the_next_visit(client, caseworker, visit, english):
     body = client.get("/").content.decode()
     assert "Next visit" in body
     assert f'href="/cases/{visit.case_id}/follow-up/"' in body
+
+
+def test_the_follow_up_page_reads_a_fixed_number_of_queries_however_many_visits_are_recorded(
+    client, caseworker, plan, django_assert_max_num_queries
+):
+    url = f"/cases/{plan.case_id}/follow-up/"
+    for visit in plan.visits.order_by("due")[:3]:
+        services.visit_record_save(
+            actor=caseworker,
+            visit=visit,
+            values={"contact_on": plan.care_ended_on, "mode": "PHONE", "seen": True, "risk": "LOW", "re_exploitation": "NONE"},
+            goals=[],
+            final=True,
+        )
+    with django_assert_max_num_queries(20) as counted:
+        client.get(url)
+    three = len(counted.captured_queries)
+    services.visit_record_save(
+        actor=caseworker,
+        visit=plan.visits.filter(status="PLANNED").order_by("due").first(),
+        values={"contact_on": plan.care_ended_on, "mode": "PHONE", "seen": True, "risk": "LOW", "re_exploitation": "NONE"},
+        goals=[],
+        final=True,
+    )
+    with django_assert_max_num_queries(three):
+        client.get(url)
