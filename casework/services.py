@@ -133,6 +133,9 @@ def _record_consent(actor, case, fields):
             message = _("Required for a child or adolescent: record the assent and the guardian's consent apart.")
             raise ValidationError(dict.fromkeys(missing, message))
     record.save()
+    if case.in_statistics != record.statistics:
+        Case.objects.filter(pk=case.pk).update(in_statistics=record.statistics)
+        case.in_statistics = record.statistics
     return record
 
 

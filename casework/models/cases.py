@@ -47,6 +47,9 @@ class Case(SensitiveModel):
     opened_on = models.DateField(_("date opened"))
     reintegration_started_on = models.DateField(_("reintegration started"), null=True, blank=True)
     care_ended_on = models.DateField(_("care ended"), null=True, blank=True)
+    # The consent in force allows counting the case in anonymous statistics (kept with each consent
+    # recorded, so that every report filters on one column).
+    in_statistics = models.BooleanField(_("counts in anonymous statistics"), default=False, editable=False)
     # Kept by followup whenever visits change, so lists can show it without knowing about visits.
     next_visit_on = models.DateField(_("next follow-up visit"), null=True, blank=True)
     closed_on = models.DateField(_("date closed"), null=True, blank=True)

@@ -175,3 +175,12 @@ def test_wrong_needs_are_refused(client, editable_case, fields, field):
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert Case.objects.get(pk=editable_case.pk).needs == []
+
+
+def test_a_case_counts_in_statistics_only_while_the_consent_in_force_says_so(client, adult_case):
+    assert not Case.objects.get(pk=adult_case.pk).in_statistics
+    assert save(client, adult_case, "consent", **ADULT_CONSENT).status_code == 302
+    assert Case.objects.get(pk=adult_case.pk).in_statistics
+    withdrawn = {name: value for name, value in ADULT_CONSENT.items() if name != "statistics"}
+    assert save(client, adult_case, "consent", **withdrawn).status_code == 302
+    assert not Case.objects.get(pk=adult_case.pk).in_statistics
