@@ -257,8 +257,9 @@ class Reminder(models.Model):
     idempotency key: however often a sweep or a delivery runs, a reminder exists once.
 
     The in-app copy is a notification made with the row; the email goes out from a Celery task.
-    `email_due_at` is the delivery lease: while it is in the future a delivery is under way; once
+    `email_due_at` is the dispatch lease: while it is in the future a delivery is under way; once
     past, the sweep dispatches it again (a killed worker, a message lost with Redis).
+    `email_claimed_until` is a delivery's hold on the row, so that two never send it at once.
     """
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("visit"))
@@ -270,6 +271,7 @@ class Reminder(models.Model):
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)  # or found no address to send to
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_due_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_until = models.DateTimeField(null=True, blank=True)  # a delivery holds it until then
 
     class Meta:
         verbose_name = _("reminder")

@@ -8,9 +8,10 @@ The database is the schedule and Redis only a transport (docs/ARCHITECTURE.md, "
 - Email goes out from a Celery task dispatched when that transaction commits. Its row carries a
   lease (`email_due_at`): if the message is lost or its worker killed, the sweep dispatches it
   again once the lease has passed, with a longer lease each time so a failing row cannot wedge
-  the loop. Delivery marks the row sent in the transaction that sends it, so a second delivery of
-  the same message finds nothing to do; only a worker killed between the mail server's answer
-  and the commit sends an email twice.
+  the loop. A delivery first claims its rows for a lease of its own (`email_claimed_until`), so
+  two deliveries of the same message never send the same email, then marks each row sent as soon
+  as the mail server has taken it: only a worker killed between that answer and the mark sends
+  an email twice.
 - Claims: on PostgreSQL `select_for_update(skip_locked=True)`, so concurrent sweeps (two beats,
   several workers) split the rows between them; on SQLite, which has no row locks and one writer
   at a time, a conditional UPDATE per row whose row count says who won.
@@ -19,12 +20,13 @@ The database is the schedule and Redis only a transport (docs/ARCHITECTURE.md, "
 import logging
 from collections import defaultdict
 from datetime import datetime, time, timedelta
+from smtplib import SMTPException
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -39,7 +41,7 @@ from .models import Reminder, Visit, VisitStatus
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 500
-DELIVERY_CHUNK = 500
+DELIVERY_CHUNK = 250
 MAX_EMAIL_LEASE = timedelta(days=1)
 
 
@@ -227,15 +229,21 @@ def dispatch(reminder_ids):
 # --- Delivery ------------------------------------------------------------------------------
 
 
-def _claim_unsent(reminder_ids, now):
-    unsent = Reminder.objects.filter(pk__in=reminder_ids, emailed_at__isnull=True)
-    if connection.features.has_select_for_update_skip_locked:
-        claimed = list(unsent.select_for_update(skip_locked=True, of=("self",)))
-        Reminder.objects.filter(pk__in=[reminder.pk for reminder in claimed]).update(emailed_at=now)
-        return [reminder.pk for reminder in claimed]
-    return [
-        pk for pk in unsent.values_list("pk", flat=True) if Reminder.objects.filter(pk=pk, emailed_at__isnull=True).update(emailed_at=now)
-    ]
+DELIVERY_COLUMNS = ("kind", "case_id", "case__reference", "recipient__email", "recipient__language", "recipient__is_active")
+
+
+def _claim_for_delivery(reminder_ids, now):
+    """The unsent reminders of `reminder_ids` that no other delivery holds, held by this one for a
+    lease (a delivery killed mid-way frees them when it passes), loaded with what the emails need."""
+    free = Reminder.objects.filter(pk__in=reminder_ids, emailed_at__isnull=True).filter(
+        Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lte=now)
+    )
+    until = now + email_lease()
+    with transaction.atomic():
+        claimed = [reminder.pk for reminder in _claim(free, "email_claimed_until", lease_until=until, batch=len(reminder_ids))]
+        # The sweep leaves them alone while this delivery holds them.
+        Reminder.objects.filter(pk__in=claimed).update(email_claimed_until=until, email_due_at=until)
+    return list(Reminder.objects.filter(pk__in=claimed).select_related("recipient", "case").only(*DELIVERY_COLUMNS).order_by("pk"))
 
 
 def email_for(reminder):
@@ -257,24 +265,43 @@ def email_for(reminder):
 
 
 def deliver(reminder_ids, *, now=None):
-    """Email the reminders of `reminder_ids` that are not sent yet. Safe to run twice at once."""
+    """Email the reminders of `reminder_ids` that are not sent yet. Safe to run twice at once.
+
+    Each email is marked sent as soon as the mail server has taken it, so a worker killed mid-way
+    sends again at most the one in hand. One that fails is freed for the task's retry while the
+    others go on; the first failure is raised at the end so that Celery retries with backoff.
+    """
     now = now or timezone.now()
-    columns = ("kind", "case_id", "case__reference", "recipient__email", "recipient__language", "recipient__is_active")
-    with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            # One query claims the unsent rows and reads what the emails need: the rows it locks
-            # are this delivery's alone until it commits (a concurrent one skips them).
-            unsent = Reminder.objects.filter(pk__in=reminder_ids, emailed_at__isnull=True)
-            reminders = list(unsent.select_for_update(skip_locked=True, of=("self",)).select_related("recipient", "case").only(*columns))
-            Reminder.objects.filter(pk__in=[reminder.pk for reminder in reminders]).update(emailed_at=now)
-        else:
-            claimed = _claim_unsent(reminder_ids, now)
-            reminders = Reminder.objects.filter(pk__in=claimed).select_related("recipient", "case").only(*columns)
-        messages = [email_for(reminder) for reminder in reminders if reminder.recipient.email and reminder.recipient.is_active]
-        if messages:
-            with get_connection() as mail:
-                mail.send_messages(messages)
-    return len(messages)
+    sent, failure, mail = 0, None, None
+    try:
+        for reminder in _claim_for_delivery(reminder_ids, now):
+            if not (reminder.recipient.email and reminder.recipient.is_active):
+                Reminder.objects.filter(pk=reminder.pk).update(emailed_at=now)  # no one to email: done
+                continue
+            try:
+                mail = mail or _opened(get_connection())
+                mail.send_messages([email_for(reminder)])
+            except (SMTPException, OSError) as error:
+                Reminder.objects.filter(pk=reminder.pk).update(email_claimed_until=None)
+                failure, mail = failure or error, _closed(mail)
+                continue
+            Reminder.objects.filter(pk=reminder.pk).update(emailed_at=timezone.now())
+            sent += 1
+    finally:
+        _closed(mail)
+    if failure is not None:
+        raise failure
+    return sent
+
+
+def _opened(mail):
+    mail.open()  # one session for the whole chunk (sending alone would open and close one per email)
+    return mail
+
+
+def _closed(mail):
+    if mail is not None:
+        mail.close()
 
 
 def sweep_health(*, now=None):

@@ -3,10 +3,14 @@ each day starts at 05:00 UTC) and what each person is told is read from the data
 outbox. The real worker, Redis and crash scenarios are in tests/integration/test_reminder_reliability.py."""
 
 import datetime
+from smtplib import SMTPRecipientsRefused
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.core.mail.backends import locmem
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from casework.models import Notification
@@ -172,6 +176,44 @@ def test_delivering_twice_sends_each_email_once(adult_plan, sam):
     ids = [str(pk) for pk in Reminder.objects.values_list("pk", flat=True)]
     assert reminders.deliver(ids) == 2
     assert reminders.deliver(ids) == 0
+    assert len(mail.outbox) == 2
+
+
+class RefusingOutbox(locmem.EmailBackend):
+    """The test outbox, whose mail server refuses one address."""
+
+    def send_messages(self, messages):
+        for message in messages:
+            if "partner@example.org" in message.to:
+                raise SMTPRecipientsRefused({"partner@example.org": (550, b"no such mailbox")})
+        return super().send_messages(messages)
+
+
+def test_a_refused_address_does_not_hold_back_or_repeat_the_others(adult_plan, sam, settings):
+    settings.EMAIL_BACKEND = "tests.followup.test_reminders.RefusingOutbox"
+    reminders.sweep(now=at(datetime.date(2026, 4, 23)))
+    ids = [str(pk) for pk in Reminder.objects.values_list("pk", flat=True)]
+    with pytest.raises(SMTPRecipientsRefused):
+        reminders.deliver(ids)
+    with pytest.raises(SMTPRecipientsRefused):
+        reminders.deliver(ids)  # Celery's retry: the refused one is tried again, the sent one is not
+    assert [message.to for message in mail.outbox] == [["lead@example.org"]]
+    refused = Reminder.objects.get(recipient__username="partner")
+    assert (refused.emailed_at, refused.email_claimed_until) == (None, None)
+
+
+def test_a_delivery_never_sends_what_another_delivery_holds(adult_plan, sam):
+    reminders.sweep(now=at(datetime.date(2026, 4, 23)))
+    ids = [str(pk) for pk in Reminder.objects.values_list("pk", flat=True)]
+    held = reminders._claim_for_delivery(ids, timezone.now())  # a delivery under way (or killed mid-way)
+    assert len(held) == 2
+    assert reminders.deliver(ids) == 0
+    assert mail.outbox == []
+    # Once its hold has passed, the rows go out, once.
+    later = timezone.now() + datetime.timedelta(seconds=settings.REMINDER_DELIVERY_LEASE_SECONDS + 1)
+    assert reminders.sweep(now=later)["redispatched"] == 2
+    assert reminders.deliver(ids, now=later) == 2
+    assert reminders.deliver(ids, now=later) == 0
     assert len(mail.outbox) == 2
 
 
