@@ -13,10 +13,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
-from . import reviews
+from . import audit, reviews
 from .access import case_for, cases_visible_to, offices_supervised_by
 from .choices import CLOSED_STATUSES, CaseStatus
-from .models import Case, Notification, Review, ReviewStatus
+from .models import AccessAction, Case, Notification, Review, ReviewStatus
 from .paging import paginate
 from .team_views import override_context
 
@@ -68,8 +68,11 @@ def review_queue(request):
     offices = offices_supervised_by(request.user)
     if not offices.exists():
         raise PermissionDenied
+    # Reviews of their offices' cases, and those about no case (aggregate exports) of one of their
+    # offices or of every office.
+    theirs = Q(case__office__in=offices) | Q(case__isnull=True, office__in=offices) | Q(case__isnull=True, office__isnull=True)
     waiting = (
-        Review.objects.filter(status=ReviewStatus.PENDING, case__office__in=offices)
+        Review.objects.filter(theirs, status=ReviewStatus.PENDING)
         .select_related("case", "requested_by")
         .only("id", "kind", "requested_at", "case__reference", "case__id", "requested_by__username")
         .order_by("requested_at")
@@ -83,12 +86,18 @@ def review_queue(request):
 
 
 def _review_for(user, review_id):
-    """The review if the user may see its case (its team, its supervisors); 404 otherwise, logged."""
-    review = Review.objects.select_related("requested_by", "decided_by").filter(pk=review_id).first()
+    """The review if the user may see its case (its team, its supervisors), or for a review about
+    no case, if they asked for it or may decide it; 404 otherwise, logged."""
+    review = Review.objects.select_related("requested_by", "decided_by", "office").filter(pk=review_id).first()
     if review is None:
         raise Http404
-    case = case_for(user, review.case_id, fields=["review"])
-    review.case = case
+    if review.case_id is None:
+        if review.requested_by_id != user.pk and not reviews.oversees(user, review):
+            audit.record(action=AccessAction.DENIED, object_type=Review._meta.label_lower, object_id=str(review_id))
+            raise Http404
+        audit.record(action=AccessAction.VIEW, target=review, fields=["review"])
+        return review
+    review.case = case_for(user, review.case_id, fields=["review"])
     return review
 
 
@@ -97,9 +106,7 @@ def review_detail(request, review_id):
     """Exactly what is to be decided, and the decision for a supervisor who may take it."""
     review = _review_for(request.user, review_id)
     can_decide = (
-        review.status == ReviewStatus.PENDING
-        and review.requested_by_id != request.user.pk
-        and reviews.supervises(request.user, review.case)
+        review.status == ReviewStatus.PENDING and review.requested_by_id != request.user.pk and reviews.oversees(request.user, review)
     )
     form = DecisionForm(request.POST or None) if can_decide else None
     if request.method == "POST":

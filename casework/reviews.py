@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy
 from . import audit
 from .access import offices_supervised_by, supervisors_of
 from .choices import CaseStatus
-from .models import AccessAction, BreakGlassGrant, Case, Notification, NotificationKind, Review, ReviewStatus
+from .models import AccessAction, BreakGlassGrant, Case, Notification, NotificationKind, Review, ReviewStatus, User
+from .roles import Role
 
 
 def _nothing(review, actor):
@@ -62,25 +63,43 @@ def supervises(user, case):
     return offices_supervised_by(user).filter(pk=case.office_id).exists()
 
 
+def oversees(user, review):
+    """Whether `user` is among the supervisors who decide `review`: of its case's office, of the
+    office it names, or, for a review of every office, of any."""
+    if review.case_id is not None:
+        return supervises(user, review.case)
+    offices = offices_supervised_by(user)
+    return offices.filter(pk=review.office_id).exists() if review.office_id else offices.exists()
+
+
+def deciders_of(review):
+    """The active supervisors who may decide `review`."""
+    office = review.case.office_id if review.case_id else review.office_id
+    if office:
+        return supervisors_of(office)
+    return User.objects.filter(is_active=True, groups__name=Role.SUPERVISOR, staff_profile__supervised_offices__isnull=False).distinct()
+
+
 def may_decide(user, review):
-    """Pending, not asked for by `user`, and `user` supervises the case's office."""
-    return review.status == ReviewStatus.PENDING and review.requested_by_id != user.pk and supervises(user, review.case)
+    """Pending, not asked for by `user`, and `user` is among its deciders."""
+    return review.status == ReviewStatus.PENDING and review.requested_by_id != user.pk and oversees(user, review)
 
 
-def review_request(*, actor, case, kind, reason, details=None, notify_as=NotificationKind.REVIEW_REQUESTED):
-    """Ask the supervisors of the case's office to decide. ValidationError if one is already waiting."""
+def review_request(*, actor, case, kind, reason, details=None, notify_as=NotificationKind.REVIEW_REQUESTED, office=None):
+    """Ask the supervisors of the case's office to decide (for a review without a case: of `office`,
+    or of every office when None). ValidationError if one is already waiting."""
     with transaction.atomic():
-        review = Review(case=case, kind=kind_of(kind).code, requested_by=actor, reason=reason, details=details or {})
+        review = Review(case=case, office=office, kind=kind_of(kind).code, requested_by=actor, reason=reason, details=details or {})
         review.full_clean(validate_constraints=False)
         try:
             with transaction.atomic():
                 review.save()
         except IntegrityError:
             raise ValidationError({"reason": _("A request of this kind is already waiting for a decision on this case.")}) from None
-        audit.record(action=AccessAction.CREATE, target=case, actor=actor, fields=["review"], detail=kind)
+        audit.record(action=AccessAction.CREATE, target=case or review, actor=actor, fields=["review"], detail=kind)
         Notification.objects.bulk_create(
             Notification(recipient=supervisor, kind=notify_as, case=case, review=review)
-            for supervisor in supervisors_of(case.office_id).exclude(pk=actor.pk)
+            for supervisor in deciders_of(review).exclude(pk=actor.pk).distinct()
         )
     return review
 
@@ -91,7 +110,7 @@ def review_decide(*, actor, review, approve, note="", now=None):
     case = review.case
     if review.requested_by_id == actor.pk:
         raise PermissionDenied(_("You asked for this review: another supervisor must decide it."))
-    if not supervises(actor, case):
+    if not oversees(actor, review):
         raise PermissionDenied(_("Only a supervisor of the case's office can decide this review."))
     if not approve and not note.strip():
         raise ValidationError({"note": _("Say what must change before this can be approved.")})
@@ -105,7 +124,7 @@ def review_decide(*, actor, review, approve, note="", now=None):
         review.save()
         kind = kind_of(review.kind)
         (kind.on_approved if approve else kind.on_sent_back)(review, actor)
-        audit.record(action=AccessAction.UPDATE, target=case, actor=actor, fields=["review"], detail=f"{review.kind} {status}")
+        audit.record(action=AccessAction.UPDATE, target=case or review, actor=actor, fields=["review"], detail=f"{review.kind} {status}")
         outcome = NotificationKind.REVIEW_APPROVED if approve else NotificationKind.REVIEW_SENT_BACK
         Notification.objects.create(recipient=review.requested_by, kind=outcome, case=case, review=review)
     return review

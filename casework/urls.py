@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit_views, review_views, staff_views, team_views, two_factor_views, views
+from . import audit_views, export_views, review_views, staff_views, team_views, two_factor_views, views
 
 urlpatterns = [
     path("", views.my_cases, name="home"),
@@ -19,6 +19,8 @@ urlpatterns = [
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/<int:user_id>/", staff_views.staff_edit, name="staff_edit"),
     path("reports/capacity/", staff_views.capacity, name="capacity_report"),
+    path("exports/", export_views.export_list, name="export_list"),
+    path("exports/<uuid:export_id>/download/", export_views.export_download, name="export_download"),
     path("notifications/", review_views.notifications, name="notifications"),
     path("access-log/", audit_views.access_log, name="access_log"),
     path("notifications/read/", review_views.notifications_read_all, name="notifications_read_all"),

@@ -20,10 +20,15 @@ class Review(SensitiveModel):
     """A request for a supervisor's decision. Decided once (four eyes); a new request is a new review.
 
     `kind` is a code of the registry in casework.reviews; `details` holds codes and ids only (what is
-    to be decided), the free-text reason and decision note are encrypted.
+    to be decided), the free-text reason and decision note are encrypted. Most reviews are about a
+    case; one that is not (an aggregate export) names the office whose data it concerns, or none
+    for every office, and the supervisors of that office (or any) decide it.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("case"))
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews", verbose_name=_("case"))
+    office = models.ForeignKey(
+        "casework.Office", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("office")
+    )
     kind = models.CharField(_("kind"), max_length=40)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_requested", verbose_name=_("requested by")

@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from guardian.shortcuts import assign_perm
 
-from casework import reviews, services
+from casework import aggregate_exports, reviews, services
 from casework.fields import encrypted_fields
 from casework.roles import Role
 from casework.views import SECTIONS
@@ -122,6 +122,9 @@ POLICY = {
     "break_glass": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(FORBIDDEN, **SUPERVISORS)),
     # The requester sees her review but may not decide it (four eyes).
     "review_detail": (signed_in(HIDDEN, **CASE_READERS), signed_in(HIDDEN, team_caseworker=FORBIDDEN, office_supervisor=OK)),
+    # Aggregate exports: auditors and supervisors ask; only whoever asked downloads, once approved.
+    "export_list": (signed_in(FORBIDDEN, auditor=OK, **SUPERVISORS), signed_in(FORBIDDEN, auditor=OK, **SUPERVISORS)),
+    "export_download": (signed_in(HIDDEN, auditor=OK), signed_in(METHOD)),
     "notifications": (signed_in(OK), signed_in(METHOD)),
     "notifications_read_all": (signed_in(METHOD), signed_in(OK)),
     "access_log": (signed_in(FORBIDDEN, auditor=OK), signed_in(METHOD)),
@@ -236,6 +239,10 @@ def world():
     visit_record_save(
         actor=tania, visit=visit, values={"notes": f"{CANARIES[2]}: en casa."}, goals=[{"goal": CANARIES[3], "status": "MET"}], final=False
     )
+    export = aggregate_exports.export_request(
+        actor=auditor, export="CTDC", first="2026-Q1", last="2026-Q1", office=None, publication=False, reason="Informe anual."
+    )
+    reviews.review_decide(actor=users["office_supervisor"], review=export, approve=True)
     ids = {
         "case_id": case.pk,
         "note_id": note.pk,
@@ -243,6 +250,7 @@ def world():
         "user_id": tania.pk,
         "referral_id": referral.pk,
         "visit_id": visit.pk,
+        "export_id": export.pk,
     }
     return users, ids
 
