@@ -4,7 +4,6 @@ from django.urls import path
 from . import audit_views, export_views, review_views, staff_views, team_views, two_factor_views, views
 
 urlpatterns = [
-    path("", views.my_cases, name="home"),
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<uuid:case_id>/", views.case_file, name="case_file"),
     path("cases/<uuid:case_id>/complete-intake/", views.case_complete_intake, name="case_complete_intake"),

@@ -73,18 +73,16 @@ class CaseFilterForm(forms.Form):
     region = forms.ChoiceField(label=_("Region"), required=False, choices=[("", _("All regions")), *Region.choices])
 
 
-@login_required
-@require_safe
-def my_cases(request):
-    """The cases the user may see: open ones unless a status is chosen, newest first, paged."""
+def my_cases_context(request):
+    """The cases the user may see: open ones unless a status is chosen, newest first, paged. (The
+    home page, config.dashboards.home, shows them under the user's summary.)"""
     form = CaseFilterForm(request.GET or None)
     cases = cases_visible_to(request.user).select_related("person").order_by("-opened_on", "reference")
     filters = form.cleaned_data if form.is_valid() else {}
     cases = cases.filter(status=filters["status"]) if filters.get("status") else cases.exclude(status__in=CLOSED_STATUSES)
     if filters.get("region"):
         cases = cases.filter(region=filters["region"])
-    page = paginate(request, cases.only(*MY_CASES_COLUMNS), CASES_PER_PAGE)
-    return render(request, "casework/my_cases.html", {"form": form, "page": page})
+    return {"form": form, "page": paginate(request, cases.only(*MY_CASES_COLUMNS), CASES_PER_PAGE)}
 
 
 @require_POST

@@ -111,6 +111,7 @@ POLICY = {
         signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN),
     ),
     "review_queue": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(METHOD)),
+    "supervisor_dashboard": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(METHOD)),
     "staff_list": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(METHOD)),
     # Each supervisor edits the profiles of their own offices' staff only.
     "staff_edit": (

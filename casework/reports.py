@@ -1,0 +1,54 @@
+"""Counts of casework for the dashboards. Each is one query (or a fixed few) whatever the amount of
+data: GROUP BY in the database, never a loop over cases."""
+
+from django.db.models import Count, Min, Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import OPEN_STATUSES, CaseStatus
+from .models import Case, Review, ReviewStatus, TeamMember
+from .staffing import staff_with_caseloads
+
+# The phase of a case's life each status belongs to (the supervisor dashboard groups by it).
+PHASES = {
+    CaseStatus.INTAKE: _("Intake"),
+    CaseStatus.IMMEDIATE_ASSISTANCE: _("Assistance"),
+    CaseStatus.REINTEGRATION_PLANNING: _("Reintegration"),
+    CaseStatus.REINTEGRATION_ACTIVE: _("Reintegration"),
+    CaseStatus.FOLLOW_UP: _("Follow-up"),
+    CaseStatus.CLOSURE_PENDING: _("Closing"),
+    CaseStatus.LOST_CONTACT: _("Closing"),
+    CaseStatus.CLOSED: _("Closed"),
+    CaseStatus.CLOSED_REFERRED: _("Closed"),
+}
+
+
+def cases_by_status(cases):
+    """(phase, status label, count) of `cases`, in the order of a case's life, empty statuses left out."""
+    counts = dict(cases.order_by().values_list("status").annotate(count=Count("pk")))
+    return [(PHASES[status], status.label, counts[status]) for status in CaseStatus if counts.get(status)]
+
+
+def office_cases(offices):
+    return Case.objects.filter(office__in=offices)
+
+
+def reviews_waiting(offices):
+    """How many reviews wait for the supervisors of `offices` (their cases', and exports of theirs or
+    of every office), and since when the oldest."""
+    theirs = Q(case__office__in=offices) | Q(case__isnull=True, office__in=offices) | Q(case__isnull=True, office__isnull=True)
+    return Review.objects.filter(theirs, status=ReviewStatus.PENDING).aggregate(count=Count("pk"), oldest=Min("requested_at"))
+
+
+def teams_to_fix(offices):
+    """Open cases of `offices` whose team breaks the policy, and those without a team yet."""
+    open_cases = office_cases(offices).filter(status__in=OPEN_STATUSES)
+    return open_cases.aggregate(
+        breaking=Count("pk", filter=~Q(team_breaks=[])),
+        without_team=Count("pk", filter=~Q(pk__in=TeamMember.objects.values("case_id"))),
+    )
+
+
+def caseloads(offices):
+    """The active staff of `offices` with their open cases against their cap, fullest first."""
+    staff = staff_with_caseloads().filter(office__in=offices, active=True, user__is_active=True)
+    return sorted(staff, key=lambda profile: (-(profile.caseload / max(profile.caseload_cap, 1)), profile.user.username))

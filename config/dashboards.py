@@ -1,0 +1,78 @@
+"""The dashboards: the caseworker's home and the supervisor's page.
+
+They compose the counts each app reports (casework/reports.py, referrals/reports.py,
+followup/reports.py); the apps do not import each other, config wires them together. Every count
+is a database aggregate, so the number of queries does not grow with the data. These pages show
+staff their own offices' work (cases they may open anyway), so counts are exact; what leaves the
+system, or is shown to auditors, goes through casework.statistics instead (the indicators page,
+the exports).
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from casework import reports as casework_reports
+from casework.access import cases_visible_to, offices_supervised_by
+from casework.charts import horizontal_bars
+from casework.choices import OPEN_STATUSES
+from casework.models import Notification, NotificationKind, Office
+from casework.views import my_cases_context
+from followup import reports as followup_reports
+from referrals import reports as referrals_reports
+
+
+@login_required
+@require_safe
+def home(request):
+    """My cases, under a summary of them: by status, visits due this week and overdue, unread
+    alerts, referrals waiting for an answer."""
+    today = timezone.localdate()
+    mine = cases_visible_to(request.user).filter(status__in=OPEN_STATUSES)
+    unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True)
+    summary = {
+        "by_status": casework_reports.cases_by_status(mine),
+        "visits": followup_reports.visits_due(mine, today=today),
+        "referrals": referrals_reports.waiting_for_answer(mine),
+        "urgent_unread": unread.filter(kind=NotificationKind.VISIT_URGENT).count(),
+    }
+    return render(request, "casework/my_cases.html", {**my_cases_context(request), "summary": summary})
+
+
+def _chosen_offices(request):
+    """The offices the supervisor oversees, or the one chosen among them."""
+    offices = offices_supervised_by(request.user)
+    choice = request.GET.get("office", "")
+    chosen = offices.filter(code=choice) if choice else offices
+    if not offices.exists() or not chosen.exists():
+        raise PermissionDenied
+    return Office.objects.filter(pk__in=offices.values("pk")).order_by("code"), chosen, choice
+
+
+@login_required
+@require_safe
+def supervisor_dashboard(request):
+    """Per office: cases by status and phase, reviews waiting, overdue visits and escalations, teams
+    breaking the policy, caseloads against caps, referral outcomes, follow-up completion, and the
+    re-exploitation signals of the last 90 days."""
+    offices, chosen, choice = _chosen_offices(request)
+    today = timezone.localdate()
+    cases = casework_reports.office_cases(chosen)
+    by_status = casework_reports.cases_by_status(cases)
+    outcomes = referrals_reports.outcomes(cases)
+    context = {
+        "offices": offices,
+        "choice": choice,
+        "by_status": by_status,
+        "status_chart": horizontal_bars([(label, count, count) for _phase, label, count in by_status], title=_("Cases by status")),
+        "reviews": casework_reports.reviews_waiting(chosen),
+        "teams": casework_reports.teams_to_fix(chosen),
+        "caseloads": casework_reports.caseloads(chosen),
+        "follow_up": followup_reports.office_follow_up(cases, today=today),
+        "outcomes": outcomes,
+        "outcome_chart": horizontal_bars([(label, count, count) for label, count in outcomes], title=_("Referrals of the last 12 months")),
+    }
+    return render(request, "dashboards/supervisor.html", context)
