@@ -265,3 +265,7 @@ def test_a_minor_is_reminded_on_the_minor_schedule_then_the_adult_one_after_the_
     for reminder in due:
         assert reminder.created_at.astimezone(LIMA).date() == reminder.visit.window_opens
     assert plan.adult_from == datetime.date(2026, 12, 1)
+
+
+def test_the_plain_sql_that_marks_an_email_sent_names_the_reminders_table():
+    assert reminders.MARK_SENT.split()[1] == Reminder._meta.db_table
