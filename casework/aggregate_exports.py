@@ -9,10 +9,13 @@ time with the approved parameters, from consented cases only (casework/exports.p
 """
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,10 +24,22 @@ from .age import AgeEvidenceError, assess
 from .models import AccessAction, Case, Review, ReviewStatus
 from .roles import Role, has_role
 
-EXPORTS = {
-    "CTDC": (gettext_lazy("CTDC-compatible aggregates"), exports.ctdc_tables),
-    "HTCDS": (gettext_lazy("HTCDS-shaped aggregates"), exports.htcds_tables),
-}
+
+@dataclass(frozen=True)
+class ExportKind:
+    label: Promise
+    tables: Callable  # (details) -> list of exports.ExportTable, from the data as it is now
+
+
+EXPORTS: dict[str, ExportKind] = {}
+
+
+def register(code, label, tables):
+    """Offer an export. casework offers CTDC and HTCDS; config adds the indicators' tables (data of
+    every app), so that every export goes through the same request, approval and log."""
+    EXPORTS[code] = ExportKind(label, tables)
+
+
 KIND = "AGGREGATE_EXPORT"
 DOWNLOAD_DAYS = 7  # an approved export can be downloaded for this long after the decision
 
@@ -116,16 +131,27 @@ def _facts(case):
     )
 
 
-def export_build(details):
-    """The export's tables from today's data, with the approved parameters."""
+def cases_in(details):
+    """The cases an export's parameters cover: opened in its quarters, of its office (or all)."""
     cases = Case.objects.filter(opened_on__gte=quarter_start(details["from"]), opened_on__lte=quarter_end(details["to"]))
-    if details["office"]:
-        cases = cases.filter(office__code=details["office"])
-    counted = cases.filter(in_statistics=True).select_related("person")
-    facts = [_facts(case) for case in counted.iterator(chunk_size=500)]
-    build = EXPORTS[details["export"]][1]
-    no_consent = cases.filter(in_statistics=False).count()
-    return build(facts, k=settings.STATISTICS_MIN_CELL, publication=details["publication"], no_consent=no_consent)
+    return cases.filter(office__code=details["office"]) if details["office"] else cases
+
+
+def _from_case_facts(build):
+    """An export built from the coded facts of the consented cases it covers."""
+
+    def tables(details):
+        cases = cases_in(details)
+        counted = cases.filter(in_statistics=True).select_related("person")
+        facts = [_facts(case) for case in counted.iterator(chunk_size=500)]
+        no_consent = cases.filter(in_statistics=False).count()
+        return build(facts, k=settings.STATISTICS_MIN_CELL, publication=details["publication"], no_consent=no_consent)
+
+    return tables
+
+
+register("CTDC", gettext_lazy("CTDC-compatible aggregates"), _from_case_facts(exports.ctdc_tables))
+register("HTCDS", gettext_lazy("HTCDS-shaped aggregates"), _from_case_facts(exports.htcds_tables))
 
 
 def export_download(*, actor, review, now=None):
@@ -133,7 +159,7 @@ def export_download(*, actor, review, now=None):
     if not downloadable(review, actor, now):
         raise PermissionDenied
     details = review.details
-    tables = export_build(details)
+    tables = EXPORTS[details["export"]].tables(details)
     audit.record(action=AccessAction.EXPORT, target=review, actor=actor, detail=_parameters(details))
     office = details["office"] or "all"
     return f"{details['export'].lower()}-{office}-{details['from']}-{details['to']}.zip", exports.to_csv_bundle(tables)

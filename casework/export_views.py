@@ -30,7 +30,7 @@ def quarters(today):
 
 
 class ExportRequestForm(forms.Form):
-    export = forms.ChoiceField(label=gettext_lazy("Export"), choices=[(code, label) for code, (label, _build) in service.EXPORTS.items()])
+    export = forms.ChoiceField(label=gettext_lazy("Export"))
     first = forms.ChoiceField(label=gettext_lazy("From the quarter"))
     last = forms.ChoiceField(label=gettext_lazy("To the quarter"))
     office = forms.ModelChoiceField(
@@ -46,6 +46,7 @@ class ExportRequestForm(forms.Form):
     def __init__(self, *args, today, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["first"].choices = self.fields["last"].choices = quarters(today)
+        self.fields["export"].choices = [(code, kind.label) for code, kind in service.EXPORTS.items()]
 
 
 def _add_errors(form, error):
@@ -69,7 +70,7 @@ def export_list(request):
             messages.success(request, _("Export requested. A supervisor who did not ask for it must approve it."))
             return redirect("export_list")
     mine = Review.objects.filter(kind=service.KIND, requested_by=request.user).select_related("office").order_by("-requested_at")[:50]
-    rows = [(review, service.EXPORTS[review.details["export"]][0], service.downloadable(review, request.user)) for review in mine]
+    rows = [(review, service.EXPORTS[review.details["export"]].label, service.downloadable(review, request.user)) for review in mine]
     return render(request, "casework/exports.html", {"form": form, "rows": rows, "days": service.DOWNLOAD_DAYS})
 
 
