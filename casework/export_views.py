@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from . import aggregate_exports as service
+from .forms import add_service_errors
 from .models import Office, Review
 
 QUARTERS_OFFERED = 24  # six years back
@@ -49,11 +50,6 @@ class ExportRequestForm(forms.Form):
         self.fields["export"].choices = [(code, kind.label) for code, kind in service.EXPORTS.items()]
 
 
-def _add_errors(form, error):
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @login_required
 def export_list(request):
     """The user's export requests, newest first, and the form to ask for another."""
@@ -65,7 +61,7 @@ def export_list(request):
         try:
             service.export_request(actor=request.user, today=today, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Export requested. A supervisor who did not ask for it must approve it."))
             return redirect("export_list")

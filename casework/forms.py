@@ -33,6 +33,13 @@ from .models import ConsentRecord
 AGE = [MinValueValidator(0), MaxValueValidator(120)]
 
 
+def add_service_errors(form, error):
+    """A service's ValidationError shown on the form: each message next to its field, or on top when
+    the field is not on this form (or the error names none)."""
+    for field, errors in error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]:
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def date_input():
     """The phone's own date picker; it sends ISO dates whatever the language."""
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -45,6 +45,7 @@ from .forms import (
     SituationSection,
     StatementSection,
     VersionedForm,
+    add_service_errors,
 )
 from .models import AccessAction, AccessEvent, Case, CaseNote, Person
 from .paging import paginate
@@ -184,12 +185,6 @@ SECTIONS = {
 }
 
 
-def _add_service_errors(form, error):
-    """Put a service's ValidationError next to the form's fields (or on top when it has none)."""
-    for field, field_errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_errors)
-
-
 @login_required
 def case_new(request):
     """Intake: the identity of the person opens the case; the other sections follow on the case."""
@@ -201,7 +196,7 @@ def case_new(request):
         try:
             case = services.case_open(actor=request.user, office=profile.office, **form.changes())
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Case %(reference)s opened.") % {"reference": case.reference})
             return redirect("case_file", case_id=case.pk)
@@ -281,7 +276,7 @@ def case_section_edit(request, case_id, section):
         except services.StaleEdit as stale:
             form, context["conflict"] = _after_conflict(form_class, form, case, stale.current_version)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, saved)
             return redirect("case_file", case_id=case.pk)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from casework.access import case_for, holds
 from casework.choices import SafeChannel, labels
+from casework.forms import add_service_errors
 from casework.services import StaleEdit
 
 from . import reminders, services
@@ -63,7 +64,7 @@ def case_follow_up(request, case_id):
             try:
                 services.plan_start(actor=request.user, case=case, care_ended_on=form.cleaned_data["care_ended_on"])
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Follow-up plan started. The visits and their windows are below."))
                 return redirect("case_follow_up", case_id=case.pk)
@@ -126,7 +127,7 @@ def visit_record(request, case_id, visit_id):
                 fresh["version"] = stale.current_version
                 form = VisitRecordForm(fresh)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _record_message(saved, final))
                 return (
@@ -159,11 +160,6 @@ def _goals_valid(form, goals):
     for error in goals.non_form_errors():
         form.add_error(None, error)
     return False
-
-
-def _add_errors(form, error):
-    for field, errors in error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]:
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _record_message(record, final):

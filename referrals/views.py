@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from casework.access import case_for, holds, offices_supervised_by
 from casework.charts import horizontal_bars
 from casework.choices import Gender, Language, Region, ServiceType, joined_labels
+from casework.forms import add_service_errors
 from casework.roles import Role, has_role
 
 from . import gaps, services
@@ -236,8 +237,7 @@ def _act(request, referral, action, form):
     except ValidationError as error:
         if not hasattr(error, "error_dict"):  # the referral moved on meanwhile: show it as it is now
             return _changed_meanwhile(request, referral, error.messages)
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_service_errors(form, error)
         return None
     return redirect("referral_detail", referral_id=referral.pk)
 
