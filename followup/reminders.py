@@ -89,7 +89,7 @@ def _claim(queryset, field, *, lease_until, batch):
 # --- Recipients ----------------------------------------------------------------------------
 
 
-def team_of(case_ids):
+def teams_by_case(case_ids):
     """Case id -> the active people who work the case (who may change it: its team, or before a
     team is formed whoever took the intake)."""
     holders = CaseUserObjectPermission.objects.filter(
@@ -104,7 +104,7 @@ def team_of(case_ids):
     return team
 
 
-def supervisors_of(office_ids):
+def supervisors_by_office(office_ids):
     """Office id -> its active supervisors."""
     rows = User.objects.filter(staff_profile__supervised_offices__in=office_ids, is_active=True, groups__name=Role.SUPERVISOR).values_list(
         "staff_profile__supervised_offices", "pk"
@@ -154,8 +154,8 @@ def remind(wanted, *, now):
 def _reminders_for_step(visits, today):
     """What each claimed visit's step sends, and the visits grouped by their new sweep state."""
     cases = {case.pk: case for case in Case.objects.filter(pk__in={visit.case_id for visit in visits}).only("office_id", "status")}
-    team = team_of(cases)
-    supervisors = supervisors_of({case.office_id for case in cases.values()})
+    team = teams_by_case(cases)
+    supervisors = supervisors_by_office({case.office_id for case in cases.values()})
     wanted, states = [], defaultdict(list)
     for visit in visits:
         case = cases[visit.case_id]

@@ -138,6 +138,7 @@ def _raise_alarm(*, actor, visit, today):
         audit.record(
             action=AccessAction.CREATE, target=visit.case, actor=actor, fields=["follow_up"], detail=f"unscheduled visit {unscheduled.pk}"
         )
-    recipients = reminders.team_of([visit.case_id])[visit.case_id] | reminders.supervisors_of([visit.case.office_id])[visit.case.office_id]
+    team = reminders.teams_by_case([visit.case_id])[visit.case_id]
+    recipients = team | reminders.supervisors_by_office([visit.case.office_id])[visit.case.office_id]
     recipients.discard(actor.pk)
     reminders.remind([(visit, pure.ReminderKind.URGENT, recipient) for recipient in recipients], now=timezone.now())

@@ -329,7 +329,7 @@ def make_world(rng, today):
     team = {case.pk: {user.pk for user in rng.sample(caseworkers, rng.choice((2, 3)))} for case in cases}
     for user in caseworkers:
         theirs = [case for case, members in team.items() if user.pk in members]
-        assign_perm("casework.change_case", user, Case.objects.filter(pk__in=theirs))  # their team: team_of reads this
+        assign_perm("casework.change_case", user, Case.objects.filter(pk__in=theirs))  # their team: teams_by_case reads this
 
     plans = FollowUpPlan.objects.bulk_create(
         FollowUpPlan(case=case, care_ended_on=today - datetime.timedelta(days=400), created_by=caseworkers[0]) for case in cases
