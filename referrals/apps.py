@@ -8,3 +8,6 @@ class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = _("Referrals")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import gaps  # noqa: F401 - offers the service-gaps aggregate export

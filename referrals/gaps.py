@@ -1,21 +1,21 @@
 """The service-gap evidence as aggregates: counts by need, age band, gender and region, with the
-small counts hidden (DOMAIN.md section 13), for the screen, its chart and a CSV download."""
+small counts hidden (DOMAIN.md section 13), for the screen, its chart, and the "service gaps"
+aggregate export (asked for and approved like every export, casework.aggregate_exports)."""
 
-import csv
 from collections import Counter
 from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db.models import Count
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from casework import aggregate_exports, exports
 from casework.choices import AgeBand, Region, ServiceType
+from casework.models import Office
 from casework.statistics import protect, small_count
 
 from .models import ServiceGap
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,10 @@ def _gender_label(group):
     return {"WOMAN": _("Women"), "MAN": _("Men")}.get(group, _("Other"))
 
 
-def gap_table(*, since, until):
+def gap_table(*, since, until, region=None):
+    gaps = ServiceGap.objects.filter(recorded_on__range=(since, until))
     rows = (
-        ServiceGap.objects.filter(recorded_on__range=(since, until))
+        (gaps.filter(region=region) if region else gaps)
         .values("need", "routing_band", "gender_group", "region")
         .annotate(count=Count("id"))
         .order_by("need", "routing_band", "gender_group", "region")
@@ -70,18 +71,20 @@ def by_need(rows):
     return [(ServiceType(need).label, count, small_count(count, k)) for need, count in totals.most_common()]
 
 
-def safe_cell(value):
-    """A cell a spreadsheet will not run as a formula."""
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+def export_tables(details):
+    """The gap table of an approved export's quarters (for one office: its region's), as published."""
+    since, until = aggregate_exports.quarter_start(details["from"]), aggregate_exports.quarter_end(details["to"])
+    region = Office.objects.get(code=details["office"]).region if details["office"] else None
+    rows = gap_table(since=since, until=until, region=region)
+    k = settings.STATISTICS_MIN_CELL
+    shown = [row.shown - row.shown % k if details["publication"] and isinstance(row.shown, int) else row.shown for row in rows]
+    return [
+        exports.ExportTable(
+            name="service_gaps",
+            columns=("need", "age_band", "gender", "department", "gaps"),
+            rows=tuple((row.need, row.routing_band, row.gender_group, row.region, value) for row, value in zip(rows, shown, strict=True)),
+        )
+    ]
 
 
-def csv_response(rows, *, since, until):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="service-gaps-{since:%Y%m%d}-{until:%Y%m%d}.csv"'
-    response.write("\ufeff")  # so that spreadsheet programs read the accents right
-    writer = csv.writer(response)
-    writer.writerow([_("Need"), _("Age band"), _("Gender"), _("Region"), _("Gaps")])
-    for row in rows:
-        writer.writerow([safe_cell(value) for value in (*row.labels(), row.shown)])
-    return response
+aggregate_exports.register("GAPS", gettext_lazy("Service gaps"), export_tables)

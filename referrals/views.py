@@ -274,8 +274,6 @@ def gap_report(request):
     period = form.cleaned_data if form.is_bound and form.is_valid() else {}
     since, until = period.get("since") or today - datetime.timedelta(days=365), period.get("until") or today
     rows = gaps.gap_table(since=since, until=until)
-    if request.GET.get("format") == "csv" and not form.errors:
-        return gaps.csv_response(rows, since=since, until=until)
     chart = horizontal_bars(gaps.by_need(rows), title=str(_("Service gaps by need")), suppressed_below=settings.STATISTICS_MIN_CELL)
     context = {
         "form": form,

@@ -120,6 +120,7 @@ POLICY = {
     ),
     "gap_report": (signed_in(FORBIDDEN, auditor=OK, **SUPERVISORS), signed_in(METHOD)),
     "capacity_report": (signed_in(FORBIDDEN, auditor=OK, **SUPERVISORS), signed_in(METHOD)),
+    "indicators": (signed_in(FORBIDDEN, auditor=OK, **SUPERVISORS), signed_in(METHOD)),
     "break_glass": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(FORBIDDEN, **SUPERVISORS)),
     # The requester sees her review but may not decide it (four eyes).
     "review_detail": (signed_in(HIDDEN, **CASE_READERS), signed_in(HIDDEN, team_caseworker=FORBIDDEN, office_supervisor=OK)),
