@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
-from . import audit, reviews
+from . import aggregate_exports, audit, reviews
 from .access import case_for, cases_visible_to, offices_supervised_by
 from .choices import CLOSED_STATUSES, CaseStatus
 from .models import AccessAction, Case, Notification, Review, ReviewStatus
@@ -131,6 +131,7 @@ def review_detail(request, review_id):
         "previous_status": CaseStatus(review.details["previous_status"]).label if "previous_status" in review.details else "",
         "form": form,
         **(override_context(review) if review.kind == "TEAM_OVERRIDE" else {}),
+        **({"export_label": aggregate_exports.EXPORTS[review.details["export"]].label} if review.kind == "AGGREGATE_EXPORT" else {}),
     }
     return render(request, "casework/review_detail.html", context)
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "casework",
     "referrals",
     "followup",
+    "config.apps.WiringConfig",  # last: wires the apps together once they are ready
 ]
 
 MIDDLEWARE = [

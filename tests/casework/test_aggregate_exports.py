@@ -4,6 +4,7 @@ an overlapping period is flagged in the review; nothing personal in the file."""
 import csv
 import datetime
 import io
+import os
 import zipfile
 
 import pytest
@@ -162,3 +163,20 @@ def test_an_approval_is_good_for_a_week_and_only_for_whoever_asked(client, auror
     assert not aggregate_exports.downloadable(review, aurora, now=timezone.now() + datetime.timedelta(days=8))
     sign_in(client, sam)
     assert client.get(f"/exports/{review.pk}/download/").status_code == 404
+
+
+def test_every_export_is_offered_in_every_process_once_the_apps_are_ready():
+    import subprocess
+    import sys
+
+    code = "import django; django.setup(); from casework.aggregate_exports import EXPORTS; print(sorted(EXPORTS))"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ, "DEBUG": "1"})
+    assert shown.stdout.strip() == "['CTDC', 'GAPS', 'HTCDS', 'INDICATORS']"
+
+
+def test_the_supervisor_sees_what_is_to_be_exported_by_name(client, aurora, sam, cases):
+    sign_in(client, aurora)
+    ask(client)
+    sign_in(client, sam)
+    body = client.get(f"/reviews/{Review.objects.get().pk}/").content.decode()
+    assert "Agregados compatibles con CTDC" in body

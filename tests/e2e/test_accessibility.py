@@ -12,14 +12,15 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from casework import reviews
+from casework import aggregate_exports, reviews
 from casework import services as case_services
+from casework.models import Case
 from casework.roles import Role
 from followup import services as follow_up_services
 from referrals import services as referral_services
 from referrals.models import Service
 
-from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case, supervisor
+from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case, supervisor, two_factor_device, user_with_role
 from .conftest import CODE_LABEL, PHONE, enrol_second_factor, enter_second_factor, sign_in_as, with_password
 
 pytestmark = pytest.mark.e2e
@@ -340,3 +341,61 @@ def test_the_follow_up_screens_have_no_serious_accessibility_problem(signed_in, 
 
     check(signed_in, [follow_up, visit_record, visit_record_with_errors, visit_recorded], case)
     expect(signed_in.locator("html")).to_have_attribute("lang", language)
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_indicators_exports_and_dashboard_screens_have_no_serious_accessibility_problem(page, viewport, language):
+    """The auditor's indicators (twelve consented cases this year, so the tables and charts are drawn)
+    and exports (one approved, with its Download link, and one waiting; the form's errors after an
+    empty request), then the supervisor's dashboard, in Spanish and in English chosen with the switcher."""
+    lima = OfficeFactory(code="LIM", name="Lima", region="15")
+    cases = [open_case(lima, given_names=f"Persona {number}") for number in range(12)]
+    Case.objects.filter(pk__in=[case.pk for case in cases]).update(in_statistics=True)
+    aurora = with_password(user_with_role("aurora", Role.AUDITOR))
+    sofia = with_password(supervisor("sofia", lima))
+    key = two_factor_device(sofia).key
+    year, quarter = timezone.localdate().year, aggregate_exports.quarter_label(timezone.localdate())
+    period = {"first": f"{year}-Q1", "last": quarter, "office": None, "publication": False}
+    approved = aggregate_exports.export_request(actor=aurora, export="CTDC", reason="Informe anual.", **period)
+    reviews.review_decide(actor=sofia, review=approved, approve=True)
+    aggregate_exports.export_request(actor=aurora, export="HTCDS", reason="Informe trimestral.", **period)
+    page.set_viewport_size(viewport)
+
+    def sign_in_in_language(user):
+        page.context.clear_cookies()
+        sign_in_as(page, user)
+        if user == sofia:
+            page.wait_for_url(re.compile("/accounts/two-factor/"))
+            enter_second_factor(page, key)
+        page.wait_for_url("/")
+        if language == "en":
+            page.locator("button[name=language][value=en]").click()
+            expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    def indicators(page, case):
+        page.goto("/indicators/")
+        expect(page.locator("#teams-heading")).to_be_visible()
+        expect(page.locator("section[aria-labelledby=teams-heading] table").first).to_be_visible()
+
+    def exports(page, case):
+        page.goto("/exports/")
+        expect(page.locator(f'a[href="/exports/{approved.pk}/download/"]')).to_be_visible()
+
+    def exports_with_errors(page, case):
+        exports(page, case)
+        page.locator("main form[method=post] button[type=submit]").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+        expect(page.locator("#id_reason_error")).to_be_visible()
+
+    sign_in_in_language(aurora)
+    check(page, [indicators, exports, exports_with_errors])
+
+    def dashboard(page, case):
+        page.goto("/dashboard/")
+        expect(page.locator("#by-status")).to_be_visible()
+        expect(page.locator(".tile.alert").first).to_be_visible()  # the export waiting for a decision
+
+    sign_in_in_language(sofia)
+    check(page, [dashboard])
+    expect(page.locator("html")).to_have_attribute("lang", language)
