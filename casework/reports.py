@@ -1,7 +1,7 @@
 """Counts of casework for the dashboards. Each is one query (or a fixed few) whatever the amount of
 data: GROUP BY in the database, never a loop over cases."""
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import OPEN_STATUSES, CaseStatus
@@ -42,9 +42,12 @@ def reviews_waiting(offices):
 def teams_to_fix(offices):
     """Open cases of `offices` whose team breaks the policy, and those without a team yet."""
     open_cases = office_cases(offices).filter(status__in=OPEN_STATUSES)
+    # EXISTS, one index probe per open case: NOT IN (every team member's case) is hashed only while
+    # the team table fits in work_mem; past that PostgreSQL rescans it for every case (minutes).
+    has_team = Exists(TeamMember.objects.filter(case=OuterRef("pk")))
     return open_cases.aggregate(
         breaking=Count("pk", filter=~Q(team_breaks=[])),
-        without_team=Count("pk", filter=~Q(pk__in=TeamMember.objects.values("case_id"))),
+        without_team=Count("pk", filter=~has_team),
     )
 
 

@@ -5,7 +5,10 @@ Database aggregates only: two queries whatever the amount of data, plain count d
 config/indicators.py to protect (casework.statistics) and show or export.
 """
 
+import datetime
+
 from django.db.models import Count, F
+from django.utils import timezone
 
 from casework.choices import AgeBand
 from casework.indicators import by_quarter, quarter_key
@@ -16,6 +19,11 @@ from .models import Referral, ReferralStatus, ServiceGap
 ROUTED, GAP = "ROUTED", "GAP"
 ROUTING_OUTCOMES = (ROUTED, GAP)
 GENDER_GROUPS = ("WOMAN", "MAN", "OTHER")
+
+
+def _midnight(day):
+    """The instant `day` begins in the current time zone (what `__date` compares in)."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def routing_outcomes(*, since, until, region=None):
@@ -30,9 +38,11 @@ def routing_outcomes(*, since, until, region=None):
     band outside AgeBand (none is expected) are left out. Only combinations seen are present.
     """
     bands = set(AgeBand.values)
-    referrals = Referral.objects.filter(case__in_statistics=True, proposed_at__date__gte=since, proposed_at__date__lte=until).exclude(
-        status=ReferralStatus.WITHDRAWN
-    )
+    # The days as a range of instants (midnight in the current time zone), not `proposed_at__date`:
+    # PostgreSQL can estimate a range on the column itself, not on its conversion to a local date.
+    referrals = Referral.objects.filter(
+        case__in_statistics=True, proposed_at__gte=_midnight(since), proposed_at__lt=_midnight(until + datetime.timedelta(days=1))
+    ).exclude(status=ReferralStatus.WITHDRAWN)
     gaps = ServiceGap.objects.filter(recorded_on__gte=since, recorded_on__lte=until)
     if region is not None:
         referrals = referrals.filter(case__region=region)
