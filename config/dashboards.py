@@ -43,13 +43,16 @@ def home(request):
 
 
 def _chosen_offices(request):
-    """The offices the supervisor oversees, or the one chosen among them."""
-    offices = offices_supervised_by(request.user)
+    """The offices the supervisor oversees, and the ids of those chosen (all, or the one asked for).
+
+    Ids, read once: as a subquery the planner takes the supervised offices for a single office and
+    plans every count for a few thousand cases (bench/reports.py)."""
+    offices = list(Office.objects.filter(pk__in=offices_supervised_by(request.user).values("pk")).order_by("code"))
     choice = request.GET.get("office", "")
-    chosen = offices.filter(code=choice) if choice else offices
-    if not offices.exists() or not chosen.exists():
+    chosen = [office.pk for office in offices if not choice or office.code == choice]
+    if not chosen:
         raise PermissionDenied
-    return Office.objects.filter(pk__in=offices.values("pk")).order_by("code"), chosen, choice
+    return offices, chosen, choice
 
 
 @login_required

@@ -126,6 +126,8 @@ class Visit(models.Model):
             models.Index(fields=["status", "window_opens"]),
             models.Index(fields=["case", "due"]),
             models.Index(fields=["next_reminder_at"], condition=Q(next_reminder_at__isnull=False), name="visit_reminder_due"),
+            # Overdue visits, on the dashboards (bench/reports.py).
+            models.Index(fields=["window_closes"], condition=Q(status="PLANNED"), name="visit_planned_closes"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["plan", "track", "offset_months"], condition=Q(unscheduled=False), name="one_visit_per_offset"),
@@ -237,6 +239,12 @@ class VisitRecord(SensitiveModel):
         verbose_name = _("visit record")
         verbose_name_plural = _("visit records")
         constraints = [models.CheckConstraint(condition=Q(own_view__lte=3), name="own_view_0_to_3")]
+        # The high-risk signals of the last months, on the supervisor's dashboard (bench/reports.py).
+        indexes = [
+            models.Index(
+                fields=["contact_on"], condition=Q(risk="HIGH") | Q(re_exploitation__in=["SUSPECTED", "CONFIRMED"]), name="record_alarm_on"
+            )
+        ]
 
     def __str__(self):
         return f"record of visit {self.visit_id}"

@@ -33,7 +33,8 @@ def office_follow_up(cases, *, today):
     """For a supervisor: visits overdue now and escalated in the last 30 days; how the visits whose
     window closed in the last year went (on time, late, missed, never made); re-exploitation and
     high-risk signals of the last 90 days, by month."""
-    overdue = Visit.objects.filter(case__in=cases, case__status__in=OPEN_STATUSES, status=VisitStatus.PLANNED, window_closes__lt=today)
+    open_cases = cases.filter(status__in=OPEN_STATUSES)
+    overdue = Visit.objects.filter(case__in=open_cases, status=VisitStatus.PLANNED, window_closes__lt=today)
     planned_overdue = overdue.count()
     escalated = (
         Reminder.objects.filter(case__in=cases, kind="ESCALATION", created_at__date__gte=today - datetime.timedelta(days=30))
