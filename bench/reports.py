@@ -58,12 +58,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bench.common import goal, seconds
-from casework import aggregate_exports
 from casework import indicators as casework_indicators
 from casework import reports as casework_reports
 from casework.choices import OPEN_STATUSES, AgeBand, CaseStatus, Discipline, Gender, Region, Sector, ServiceType, TeamRule
 from casework.models import Case, Office, Person, Review, StaffProfile, TeamMember, TeamProposal, TwoFactorDevice, User
 from casework.roles import Role
+from casework.statistics import quarter_start
 from config.indicators import last_quarters
 from followup import reports as followup_reports
 from followup.models import FollowUpPlan, RecordStatus, ReExploitation, Reminder, Risk, Visit, VisitRecord, VisitStatus
@@ -569,7 +569,7 @@ def seed_world(case_count, *, seed):
     """Everything in the database; returns the timed users, what the pages should count, and sizes."""
     rng = random.Random(seed)
     today = timezone.localdate()
-    first_day = aggregate_exports.quarter_start(last_quarters(today)[0])
+    first_day = quarter_start(last_quarters(today)[0])
     offices = create_offices()
     staff_per_office = max(4, STAFF_PER_OFFICE * case_count // CASES)
     staff_of, supervisor_of, timed = create_staff(rng, offices, staff_per_office, today)
@@ -680,7 +680,7 @@ def check_counts(expected):
     if overdue != counts["overdue"]:
         raise AssertionError(f"{overdue} overdue visits counted, {counts['overdue']} generated")
     today = timezone.localdate()
-    since = aggregate_exports.quarter_start(last_quarters(today)[0])
+    since = quarter_start(last_quarters(today)[0])
     teams = Counter()
     for (_quarter, status), count in casework_indicators.team_compliance(Case.objects.all(), since=since, until=today).items():
         teams[status] += count

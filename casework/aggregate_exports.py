@@ -23,6 +23,7 @@ from . import audit, exports, reviews
 from .age import AgeEvidenceError, assess
 from .models import AccessAction, Case, Review, ReviewStatus
 from .roles import Role, has_role
+from .statistics import quarter_end, quarter_start
 
 
 @dataclass(frozen=True)
@@ -46,21 +47,6 @@ DOWNLOAD_DAYS = 7  # an approved export can be downloaded for this long after th
 
 def may_request(user):
     return has_role(user, Role.AUDITOR) or has_role(user, Role.SUPERVISOR)
-
-
-def quarter_label(day):
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-def quarter_start(label):
-    year, quarter = label.split("-Q")
-    return datetime.date(int(year), 3 * int(quarter) - 2, 1)
-
-
-def quarter_end(label):
-    start = quarter_start(label)
-    following = datetime.date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1)
-    return following - datetime.timedelta(days=1)
 
 
 def _overlapping(first, last, office):

@@ -1,7 +1,5 @@
 """Screens of aggregate exports: ask for one, see the decision, download it once approved."""
 
-import datetime
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,18 +14,14 @@ from django.views.decorators.http import require_safe
 from . import aggregate_exports as service
 from .forms import add_service_errors
 from .models import Office, Review
+from .statistics import recent_quarters
 
 QUARTERS_OFFERED = 24  # six years back
 
 
 def quarters(today):
     """The last QUARTERS_OFFERED quarters, newest first, as ("2026-Q4", "2026-Q4")."""
-    labels, day = [], today.replace(day=1)
-    for _step in range(QUARTERS_OFFERED):
-        label = service.quarter_label(day)
-        labels.append((label, label))
-        day = service.quarter_start(label) - datetime.timedelta(days=1)
-    return labels
+    return [(label, label) for label in reversed(recent_quarters(today, QUARTERS_OFFERED))]
 
 
 class ExportRequestForm(forms.Form):

@@ -11,14 +11,10 @@ from django.db.models.functions import Cast, ExtractQuarter, ExtractYear
 
 from .choices import TeamRule
 from .models import TeamMember
+from .statistics import quarter_of
 
 COMPLIANT, BROKEN, NO_TEAM = "COMPLIANT", "BROKEN", "NO_TEAM"
 TEAM_STATUSES = (COMPLIANT, BROKEN, NO_TEAM)
-
-
-def quarter_key(year, quarter):
-    """The label of a quarter, as aggregate exports name them ("2026-Q1")."""
-    return f"{year}-Q{quarter}"
 
 
 def by_quarter(field):
@@ -50,7 +46,7 @@ def team_compliance(cases, *, since, until):
     )
     counts = {}
     for row in rows:
-        quarter = quarter_key(row["year"], row["quarter"])
+        quarter = quarter_of(row["year"], row["quarter"])
         if row["has_team"]:
             made = {COMPLIANT: row["total"] - row["breaking"], BROKEN: row["breaking"], NO_TEAM: 0}
         else:
@@ -90,7 +86,7 @@ def broken_rules(cases, *, since, until):
     )
     counts = {}
     for row in rows:
-        quarter = quarter_key(row["year"], row["quarter"])
+        quarter = quarter_of(row["year"], row["quarter"])
         for rule in TeamRule.values:
             counts[quarter, rule] = counts.get((quarter, rule), 0) + row[f"rule_{rule}"]
     return counts

@@ -7,6 +7,7 @@ of dimensions with all its margins (k-anonymity with complementary suppression a
 publication); `excluded_count` for the cases left out.
 """
 
+import datetime
 import itertools
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -23,6 +24,50 @@ def coarse_gender(code):
     if code in WOMEN:
         return "WOMAN"
     return "MAN" if code in MEN else "OTHER"
+
+
+# --- Coarsening dates: quarters, labelled "2026-Q1" in every report and export ------------------
+
+
+def quarter_of(year, quarter):
+    return f"{year}-Q{quarter}"
+
+
+def quarter_label(day):
+    return quarter_of(day.year, (day.month - 1) // 3 + 1)
+
+
+def quarter_start(label):
+    year, quarter = label.split("-Q")
+    return datetime.date(int(year), 3 * int(quarter) - 2, 1)
+
+
+def quarter_end(label):
+    start = quarter_start(label)
+    following = datetime.date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1)
+    return following - datetime.timedelta(days=1)
+
+
+def quarters_between(first, last):
+    """Every quarter from `first` to `last` (labels, both included), oldest first."""
+    labels, day = [], quarter_start(first)
+    while day <= quarter_start(last):
+        labels.append(quarter_label(day))
+        day = quarter_end(labels[-1]) + datetime.timedelta(days=1)
+    return labels
+
+
+def recent_quarters(today, count):
+    """The `count` quarters ending with today's, oldest first."""
+    last = quarter_label(today)
+    year, quarter = (int(part) for part in last.split("-Q"))
+    first = (year * 4 + quarter - 1) - (count - 1)
+    return quarters_between(quarter_of(first // 4, first % 4 + 1), last)
+
+
+def published(count, k, publication):
+    """A count as released: rounded down to a multiple of k in publication mode; "<k" and "*" as they are."""
+    return count - count % k if publication and isinstance(count, int) else count
 
 
 def small_count(count, k):
@@ -178,7 +223,7 @@ def protect_table(
         elif index in hidden:
             shown[key] = COMPLEMENTARY
         else:
-            shown[key] = count - count % k if publication else count
+            shown[key] = published(count, k, publication)
     return ProtectedTable(dimensions, categories, k, bool(publication), MappingProxyType(shown))
 
 
@@ -191,7 +236,7 @@ def excluded_count(count: int, *, k: int, publication: bool = False) -> int | st
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise ValueError(f"{count!r} is not a whole number >= 0")
     shown = small_count(count, k)
-    return shown - shown % k if publication and isinstance(shown, int) else shown
+    return published(shown, k, publication)
 
 
 def _checked_k(k):

@@ -21,7 +21,6 @@ table of their own: a case counts under each rule its team breaks, so they are n
 table's counts.
 """
 
-import datetime
 import itertools
 from dataclasses import dataclass
 
@@ -35,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from casework import aggregate_exports, staffing
+from casework import aggregate_exports, staffing, statistics
 from casework import indicators as casework_indicators
 from casework.access import offices_supervised_by
 from casework.capacity import capacity_report, failed_by_rule, small_count
@@ -44,7 +43,7 @@ from casework.choices import AgeBand, Discipline, Region, TeamRule
 from casework.exports import ExportTable
 from casework.models import Case, Office
 from casework.roles import Role, has_role
-from casework.statistics import TOTAL, ProtectedTable, excluded_count, protect, protect_table
+from casework.statistics import TOTAL, ProtectedTable, excluded_count, protect, protect_table, quarters_between, recent_quarters
 from followup import indicators as followup_indicators
 from referrals import indicators as referrals_indicators
 
@@ -71,24 +70,8 @@ LACKING_LABELS = {"WOMAN": gettext_lazy("no woman"), "MAN": gettext_lazy("no man
 # --- Quarters ------------------------------------------------------------------------------------
 
 
-def last_quarters(today, count=QUARTERS_SHOWN):
-    """The `count` quarters ending with today's, oldest first ("2025-Q1", ..., "2026-Q4")."""
-    labels, day = [], today
-    for _step in range(count):
-        label = aggregate_exports.quarter_label(day)
-        labels.append(label)
-        day = aggregate_exports.quarter_start(label) - datetime.timedelta(days=1)
-    return labels[::-1]
-
-
-def quarters_between(first, last):
-    """Every quarter from `first` to `last` (labels, both included), oldest first."""
-    labels, day = [], aggregate_exports.quarter_start(first)
-    while day <= aggregate_exports.quarter_start(last):
-        label = aggregate_exports.quarter_label(day)
-        labels.append(label)
-        day = aggregate_exports.quarter_end(label) + datetime.timedelta(days=1)
-    return labels
+def last_quarters(today):
+    return recent_quarters(today, QUARTERS_SHOWN)
 
 
 # --- The protected tables (the page and the export) ----------------------------------------------
@@ -110,7 +93,7 @@ def indicator_tables(*, quarters, office, publication, today):
     multiple of k. Six queries, whatever the amount of data."""
     quarters = tuple(quarters)
     k = settings.STATISTICS_MIN_CELL
-    since, until = aggregate_exports.quarter_start(quarters[0]), aggregate_exports.quarter_end(quarters[-1])
+    since, until = statistics.quarter_start(quarters[0]), statistics.quarter_end(quarters[-1])
     cases = Case.objects.filter(office=office) if office is not None else Case.objects.all()
     # Gaps have no case, only the case's region: for one office, its region's needs (both sides alike).
     region = office.region if office is not None else None

@@ -9,7 +9,8 @@ import datetime
 
 from django.db.models import Count, F, Q
 
-from casework.indicators import by_quarter, quarter_key
+from casework.indicators import by_quarter
+from casework.statistics import quarter_of
 
 from .models import RecordStatus, Visit, VisitStatus
 from .schedule import Track
@@ -51,7 +52,7 @@ def visits_on_time(cases, *, since, until, today):
     )
     counts = {}
     for row in rows:
-        quarter = quarter_key(row["year"], row["quarter"])
+        quarter = quarter_of(row["year"], row["quarter"])
         made = {ON_TIME: row["on_time"], LATE: row["late"], MISSED: row["missed"]}
         made[NOT_MADE] = row["total"] - sum(made.values())
         for outcome, count in made.items():

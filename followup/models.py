@@ -207,6 +207,11 @@ class RecordStatus(models.TextChoices):
     FINAL = "FINAL", _("Recorded")
 
 
+# What raises the alarm (DOMAIN.md section 8), as the database sees it: the dashboards count it and
+# an index serves it; VisitRecord.raises_alarm says the same of one record.
+ALARM = Q(risk=Risk.HIGH) | Q(re_exploitation__in=[ReExploitation.SUSPECTED, ReExploitation.CONFIRMED])
+
+
 class VisitRecord(SensitiveModel):
     """What a follow-up visit found. Codes in plain text (reminders, alerts and aggregates read them);
     the notes, the reason not seen and the plan goals are the person's story, and are encrypted."""
@@ -240,11 +245,7 @@ class VisitRecord(SensitiveModel):
         verbose_name_plural = _("visit records")
         constraints = [models.CheckConstraint(condition=Q(own_view__lte=3), name="own_view_0_to_3")]
         # The high-risk signals of the last months, on the supervisor's dashboard (bench/reports.py).
-        indexes = [
-            models.Index(
-                fields=["contact_on"], condition=Q(risk="HIGH") | Q(re_exploitation__in=["SUSPECTED", "CONFIRMED"]), name="record_alarm_on"
-            )
-        ]
+        indexes = [models.Index(fields=["contact_on"], condition=ALARM, name="record_alarm_on")]
 
     def __str__(self):
         return f"record of visit {self.visit_id}"

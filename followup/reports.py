@@ -7,12 +7,11 @@ from django.db.models.functions import TruncMonth
 
 from casework.choices import OPEN_STATUSES
 
-from .models import ReExploitation, Reminder, Risk, Visit, VisitRecord, VisitStatus
+from .models import ALARM, Reminder, Visit, VisitRecord, VisitStatus
 
 WEEK = datetime.timedelta(days=7)
 COMPLETION_WINDOW = datetime.timedelta(days=365)
 SIGNAL_WINDOW = datetime.timedelta(days=90)
-ALARM = Q(risk=Risk.HIGH) | Q(re_exploitation__in=[ReExploitation.SUSPECTED, ReExploitation.CONFIRMED])
 
 
 def visits_due(cases, *, today, shown=5):

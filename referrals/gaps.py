@@ -10,10 +10,10 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework import aggregate_exports, exports
+from casework import aggregate_exports, exports, statistics
 from casework.choices import AgeBand, Region, ServiceType
 from casework.models import Office
-from casework.statistics import protect, small_count
+from casework.statistics import protect, published, small_count
 
 from .models import ServiceGap
 
@@ -73,11 +73,11 @@ def by_need(rows):
 
 def export_tables(details):
     """The gap table of an approved export's quarters (for one office: its region's), as published."""
-    since, until = aggregate_exports.quarter_start(details["from"]), aggregate_exports.quarter_end(details["to"])
+    since, until = statistics.quarter_start(details["from"]), statistics.quarter_end(details["to"])
     region = Office.objects.get(code=details["office"]).region if details["office"] else None
     rows = gap_table(since=since, until=until, region=region)
     k = settings.STATISTICS_MIN_CELL
-    shown = [row.shown - row.shown % k if details["publication"] and isinstance(row.shown, int) else row.shown for row in rows]
+    shown = [published(row.shown, k, details["publication"]) for row in rows]
     return [
         exports.ExportTable(
             name="service_gaps",

@@ -11,8 +11,8 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from casework.choices import AgeBand
-from casework.indicators import by_quarter, quarter_key
-from casework.statistics import coarse_gender
+from casework.indicators import by_quarter
+from casework.statistics import coarse_gender, quarter_of
 
 from .models import Referral, ReferralStatus, ServiceGap
 
@@ -51,7 +51,7 @@ def routing_outcomes(*, since, until, region=None):
 
     def add(year, quarter, band, group, outcome, count):
         if band in bands:
-            key = (quarter_key(year, quarter), band, group, outcome)
+            key = (quarter_of(year, quarter), band, group, outcome)
             counts[key] = counts.get(key, 0) + count
 
     rows = (

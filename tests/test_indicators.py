@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from django.utils import timezone
 
-from casework import aggregate_exports, reviews
+from casework import aggregate_exports, reviews, statistics
 from casework.charts import Share
 from casework.exports import FORMULA_STARTS, to_csv
 from casework.models import Case, Person, Review, TeamMember
@@ -31,9 +31,9 @@ LONG_AGO = datetime.date(TODAY.year - 5, 1, 1)  # before the eight quarters show
 
 def quarter(back):
     """The label of the quarter `back` quarters before today's (0: today's)."""
-    label = aggregate_exports.quarter_label(TODAY)
+    label = statistics.quarter_label(TODAY)
     for _step in range(back):
-        label = aggregate_exports.quarter_label(aggregate_exports.quarter_start(label) - datetime.timedelta(days=1))
+        label = statistics.quarter_label(statistics.quarter_start(label) - datetime.timedelta(days=1))
     return label
 
 
@@ -41,7 +41,7 @@ CURRENT, PREVIOUS, EARLIER = quarter(0), quarter(1), quarter(2)
 
 
 def start(label):
-    return aggregate_exports.quarter_start(label)
+    return statistics.quarter_start(label)
 
 
 @pytest.fixture

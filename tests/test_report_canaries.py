@@ -47,7 +47,7 @@ from django.utils import timezone
 
 import config.indicators  # noqa: F401 (registers the INDICATORS export, as the URLconf does)
 import referrals.gaps  # noqa: F401 (registers the GAPS export)
-from casework import aggregate_exports, reviews, services
+from casework import aggregate_exports, reviews, services, statistics
 from casework.encryption import fold, identifier_form
 from casework.exports import ExportTable, to_csv_bundle
 from casework.fields import encrypted_fields
@@ -321,8 +321,8 @@ def build_world():
         caseworkers=caseworkers,
         cases=[],
         consented_in_period=0,
-        first_quarter=aggregate_exports.quarter_label(min(days)),
-        last_quarter=aggregate_exports.quarter_label(today),
+        first_quarter=statistics.quarter_label(min(days)),
+        last_quarter=statistics.quarter_label(today),
     )
     for i in range(CASES):
         code = office_of(i)
@@ -428,7 +428,7 @@ def report_paths(world):
     """Every report page, with and without its filters."""
     today = timezone.localdate()
     year_ago = today - datetime.timedelta(days=365)
-    quarter_start = aggregate_exports.quarter_start(world.first_quarter)
+    quarter_start = statistics.quarter_start(world.first_quarter)
     return [
         "/",
         "/?status=FOLLOW_UP",

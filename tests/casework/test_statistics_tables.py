@@ -288,3 +288,17 @@ def test_crosstab_counts_each_record_once(records):
     assert sum(counts.values()) == len(records)
     for key, count in counts.items():
         assert count == records.count(key)
+
+
+def test_quarters_are_labelled_and_counted_across_a_new_year():
+    import datetime
+
+    from casework.statistics import published, quarter_end, quarter_label, quarters_between, recent_quarters
+
+    assert quarter_label(datetime.date(2026, 11, 23)) == "2026-Q4"
+    assert quarter_end("2026-Q4") == datetime.date(2026, 12, 31)
+    assert quarter_end("2027-Q1") == datetime.date(2027, 3, 31)
+    assert quarters_between("2025-Q3", "2026-Q2") == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+    assert recent_quarters(datetime.date(2026, 2, 1), 3) == ["2025-Q3", "2025-Q4", "2026-Q1"]
+    assert [published(value, 11, True) for value in (27, "<11", "*", 0)] == [22, "<11", "*", 0]
+    assert published(27, 11, False) == 27

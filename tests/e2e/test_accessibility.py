@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from casework import aggregate_exports, reviews
+from casework import aggregate_exports, reviews, statistics
 from casework import services as case_services
 from casework.models import Case
 from casework.roles import Role
@@ -355,7 +355,7 @@ def test_the_indicators_exports_and_dashboard_screens_have_no_serious_accessibil
     aurora = with_password(user_with_role("aurora", Role.AUDITOR))
     sofia = with_password(supervisor("sofia", lima))
     key = two_factor_device(sofia).key
-    year, quarter = timezone.localdate().year, aggregate_exports.quarter_label(timezone.localdate())
+    year, quarter = timezone.localdate().year, statistics.quarter_label(timezone.localdate())
     period = {"first": f"{year}-Q1", "last": quarter, "office": None, "publication": False}
     approved = aggregate_exports.export_request(actor=aurora, export="CTDC", reason="Informe anual.", **period)
     reviews.review_decide(actor=sofia, review=approved, approve=True)

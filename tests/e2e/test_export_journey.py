@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from casework import aggregate_exports
+from casework import aggregate_exports, statistics
 from casework.models import AccessAction, AccessEvent, Case, Review, TeamMember
 from casework.roles import Role
 
@@ -96,7 +96,7 @@ def world(transactional_db):
 
 def test_an_auditor_reads_the_indicators_and_downloads_the_approved_ctdc_export_with_nothing_personal(browser, live_server, world):
     today = timezone.localdate()
-    first, last = f"{today.year}-Q1", aggregate_exports.quarter_label(today)
+    first, last = f"{today.year}-Q1", statistics.quarter_label(today)
     reason = "Informe anual para la Mesa de Trabajo contra la trata."
 
     # The auditor, on her phone: the indicators, from the navigation, then in English.
