@@ -450,7 +450,15 @@ def allowed_on(world, user, path):
     cases, which she may open: their ids and their referrals' in the links, and their opening dates."""
     supervised = set(user.staff_profile.supervised_offices.values_list("code", flat=True)) if hasattr(user, "staff_profile") else set()
     if path.split("?")[0] == "/" and supervised:
-        return lambda canary: canary.field in ("case.id", "referral.id", "case.opened_on") and canary.office in supervised
+        # Another office's case opened on a day written like one of hers (11/10 is 10 November in English,
+        # 11 October in Spanish): that text is hers to see.
+        her_days = set().union(*(world.needles[c] for c in world.canaries if c.field == "case.opened_on" and c.office in supervised))
+
+        def allowed(canary):
+            theirs = canary.field in ("case.id", "referral.id", "case.opened_on") and canary.office in supervised
+            return theirs or (canary.field == "case.opened_on" and bool(world.needles[canary] & her_days))
+
+        return allowed
     return nothing_allowed
 
 
