@@ -53,7 +53,10 @@ def cases_visible_to(user):
 
 
 def holds(user, case, permission):
-    """Whether `user` holds the object permission on this case (one query)."""
+    """Whether `user` holds the object permission on this case (one query). An erased case
+    (casework.retention) is read-only: nobody may write personal data into it again."""
+    if permission != "view_case" and case.erased_at is not None:
+        return False
     return _granted(user, permission).filter(content_object_id=case.pk).exists()
 
 
@@ -64,8 +67,8 @@ def case_for(user, case_id, *, fields=(), permission="view_case"):
     exists.
     """
     allowed = cases_visible_to(user)
-    if permission != "view_case":
-        allowed = allowed.filter(pk__in=_granted(user, permission))
+    if permission != "view_case":  # an erased case is read-only (see holds)
+        allowed = allowed.filter(pk__in=_granted(user, permission), erased_at__isnull=True)
     case = allowed.select_related("person", "office").filter(pk=case_id).first()
     if case is None:
         audit.record(action=AccessAction.DENIED, object_type=Case._meta.label_lower, object_id=str(case_id))

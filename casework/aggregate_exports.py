@@ -95,20 +95,28 @@ def downloadable(review, user, now=None):
     )
 
 
-def _facts(case):
-    """The coded facts of one case, its age on the day it was opened (the birth date is read, used
-    for the age band, and not kept)."""
+def _age_at_opening(case):
+    """(youngest age, treated as a minor) on the day the case was opened: from the birth date or the
+    estimate (read, used, not kept), or for an erased case the coded age kept at erasure."""
+    if case.erased_at is not None:
+        return case.age_at_opening, case.minor_at_opening
     try:
         assessment = assess(case.person.age_evidence(), case.opened_on)
     except AgeEvidenceError:
-        assessment = None
+        return None, None
+    return assessment.youngest, assessment.treated_as_minor
+
+
+def _facts(case):
+    """The coded facts of one case, its age on the day it was opened."""
+    age, minor = _age_at_opening(case)
     return exports.CaseFacts(
         year=case.opened_on.year,
         quarter=(case.opened_on.month - 1) // 3 + 1,
         region=case.region,
         gender=case.person.gender,
-        age_at_registration=assessment.youngest if assessment else None,
-        minor_at_registration=assessment.treated_as_minor if assessment else None,
+        age_at_registration=age,
+        minor_at_registration=minor,
         exploitation_types=case.exploitation_types,
         labour_sector=case.labour_sector,
         means_of_control=case.means_of_control,

@@ -9,7 +9,8 @@ class CaseworkConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks, middleware, reviews, staffing  # noqa: F401  (register the checks, the sign-in hook, the review kinds)
+        from . import checks, middleware, retention, reviews, staffing  # noqa: F401  (register the checks, the sign-in hook, the review kinds)
+        from .htcds import transfer  # noqa: F401  (the case-transfer override review kind and its retention eraser)
         from .roles import ensure_roles
 
         post_migrate.connect(ensure_roles, dispatch_uid="casework.ensure_roles")  # after every app: see ensure_roles

@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
-from . import aggregate_exports, audit, reviews
+from . import aggregate_exports, audit, retention, reviews
 from .access import case_for, cases_visible_to, offices_supervised_by
 from .choices import CLOSED_STATUSES, CaseStatus
 from .models import AccessAction, Case, Notification, Review, ReviewStatus
@@ -132,6 +132,7 @@ def review_detail(request, review_id):
         "form": form,
         **(override_context(review) if review.kind == "TEAM_OVERRIDE" else {}),
         **({"export_label": aggregate_exports.EXPORTS[review.details["export"]].label} if review.kind == "AGGREGATE_EXPORT" else {}),
+        **(retention.review_context(review) if review.kind == retention.KIND else {}),
     }
     return render(request, "casework/review_detail.html", context)
 

@@ -87,7 +87,8 @@ def may_decide(user, review):
 
 def review_request(*, actor, case, kind, reason, details=None, notify_as=NotificationKind.REVIEW_REQUESTED, office=None):
     """Ask the supervisors of the case's office to decide (for a review without a case: of `office`,
-    or of every office when None). ValidationError if one is already waiting."""
+    or of every office when None). ValidationError if one is already waiting. `actor` is None when
+    the system asks (the retention task): then every decider is another pair of eyes."""
     with transaction.atomic():
         review = Review(case=case, office=office, kind=kind_of(kind).code, requested_by=actor, reason=reason, details=details or {})
         review.full_clean(validate_constraints=False)
@@ -99,7 +100,7 @@ def review_request(*, actor, case, kind, reason, details=None, notify_as=Notific
         audit.record(action=AccessAction.CREATE, target=case or review, actor=actor, fields=["review"], detail=kind)
         Notification.objects.bulk_create(
             Notification(recipient=supervisor, kind=notify_as, case=case, review=review)
-            for supervisor in deciders_of(review).exclude(pk=actor.pk).distinct()
+            for supervisor in deciders_of(review).exclude(pk=getattr(actor, "pk", None)).distinct()
         )
     return review
 
@@ -126,7 +127,8 @@ def review_decide(*, actor, review, approve, note="", now=None):
         (kind.on_approved if approve else kind.on_sent_back)(review, actor)
         audit.record(action=AccessAction.UPDATE, target=case or review, actor=actor, fields=["review"], detail=f"{review.kind} {status}")
         outcome = NotificationKind.REVIEW_APPROVED if approve else NotificationKind.REVIEW_SENT_BACK
-        Notification.objects.create(recipient=review.requested_by, kind=outcome, case=case, review=review)
+        if review.requested_by_id is not None:  # none when the system asked (retention)
+            Notification.objects.create(recipient=review.requested_by, kind=outcome, case=case, review=review)
     return review
 
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import audit, reviews, services
+from . import audit, retention, reviews, services
 
 
 @shared_task(name="casework.verify_access_log")
@@ -23,3 +23,9 @@ def refresh_age_bands():
 def revoke_expired_grants():
     """Break-the-glass grants past their time are marked ended (they already grant nothing)."""
     return reviews.revoke_expired_grants()
+
+
+@shared_task(name="casework.request_retention_erasures")
+def request_retention_erasures():
+    """Ask each office's supervisors to approve erasing the closed cases past the retention period."""
+    return {"reviews": len(retention.request_erasures())}

@@ -12,7 +12,7 @@ from pathlib import Path
 from celery import Celery
 from celery.schedules import crontab
 
-from config.env import reminder_sweep_seconds
+from config.env import reminder_sweep_seconds, report_snapshot_seconds
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -24,8 +24,12 @@ BEAT_SCHEDULE = {
     "verify-access-log": {"task": "casework.verify_access_log", "schedule": crontab(hour=7, minute=0)},
     "refresh-age-bands": {"task": "casework.refresh_age_bands", "schedule": crontab(hour=5, minute=30)},
     "revoke-expired-grants": {"task": "casework.revoke_expired_grants", "schedule": crontab(minute="*/5")},
+    # 08:00 UTC is 03:00 in Lima: closed cases past RETENTION_YEARS go to their supervisors for erasure.
+    "request-retention-erasures": {"task": "casework.request_retention_erasures", "schedule": crontab(hour=8, minute=0)},
     # After the age bands are refreshed (05:30): 06:00 UTC is 01:00 in Lima.
     "check-band-transitions": {"task": "referrals.check_band_transitions", "schedule": crontab(hour=6, minute=0)},
+    # The views over several offices read what this computes (config/snapshots.py).
+    "refresh-snapshots": {"task": "config.refresh_snapshots", "schedule": timedelta(seconds=report_snapshot_seconds())},
     # The database is the schedule: this sweep finds every follow-up reminder that has fallen due.
     "sweep-reminders": {"task": "followup.sweep_reminders", "schedule": timedelta(seconds=reminder_sweep_seconds())},
 }

@@ -15,7 +15,16 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.encryption import Keyring, KeyringError, generate_key
 
-from .env import development_secret, env_bool, env_int, env_list, env_str, random_secret_key, reminder_sweep_seconds
+from .env import (
+    development_secret,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    random_secret_key,
+    reminder_sweep_seconds,
+    report_snapshot_seconds,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
@@ -159,8 +168,20 @@ TWO_FACTOR_THROTTLE_SECONDS = 1  # after n wrong codes in a row, the next try wa
 # Aggregates: a count from 1 to k-1 is shown as "<k" (DOMAIN.md section 13).
 STATISTICS_MIN_CELL = env_int("STATISTICS_MIN_CELL", 11, minimum=2)
 
+# The views over several offices read figures that beat recomputes every REPORT_SNAPSHOT_SECONDS
+# (config/snapshots.py), kept in a database table that every process shares.
+REPORT_SNAPSHOT_SECONDS = report_snapshot_seconds()
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "snapshots": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "report_snapshots"},
+}
+
 # Break-the-glass: hours a supervisor may read a case outside their offices.
 BREAK_THE_GLASS_HOURS = env_int("BREAK_THE_GLASS_HOURS", 4, minimum=1)
+
+# Data retention (Ley 29733): whole years a closed case keeps its personal data; after that the
+# daily task asks the office's supervisors to approve its erasure (casework.retention).
+RETENTION_YEARS = env_int("RETENTION_YEARS", 10, minimum=1)
 
 # Follow-up reminders (followup.reminders): the sweep runs every REMINDER_SWEEP_SECONDS (beat,
 # config/celery.py); an email not sent within its lease is dispatched again, the lease doubling
@@ -189,6 +210,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # its log lines would carry the username typed
+# Behind the TLS proxy: the client's address as the proxy saw it (casework/addresses.py), for the
+# lockout and the access log. The proxies' own addresses; the default is a proxy on this machine.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+AXES_CLIENT_IP_CALLABLE = "casework.addresses.client_address"
 
 # --- Languages and time --------------------------------------------------------------------
 LANGUAGE_CODE = "es"

@@ -8,3 +8,6 @@ class FollowupConfig(AppConfig):
     name = "followup"
     verbose_name = _("Follow-up")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import retention  # noqa: F401 - erases visit records' free text with their case

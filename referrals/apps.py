@@ -10,4 +10,4 @@ class ReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import gaps  # noqa: F401 - offers the service-gaps aggregate export
+        from . import gaps, retention  # noqa: F401 - offers the service-gaps aggregate export; erases referral notes with their case

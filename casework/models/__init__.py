@@ -5,6 +5,7 @@ from .records import NOTE_EDITABLE_FOR, CaseNote, ConsentRecord
 from .reviews import BreakGlassGrant, Notification, NotificationKind, Review, ReviewStatus
 from .security import TwoFactorDevice
 from .teams import TeamMember, TeamPolicy, TeamProposal
+from .transfers import CaseTransfer, OutgoingReason
 
 __all__ = [
     "INTAKE_SECTIONS",
@@ -18,11 +19,13 @@ __all__ = [
     "CaseGroupObjectPermission",
     "CaseNote",
     "CaseReferenceCounter",
+    "CaseTransfer",
     "CaseUserObjectPermission",
     "ConsentRecord",
     "Notification",
     "NotificationKind",
     "Office",
+    "OutgoingReason",
     "Person",
     "PersonSearchToken",
     "Review",

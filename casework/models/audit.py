@@ -15,6 +15,7 @@ class AccessAction(models.TextChoices):
     BREAK_GLASS = "BREAK_GLASS", _("Break-the-glass access")
     DECRYPTION_FAILED = "DECRYPTION_FAILED", _("Decryption failed")
     KEY_ROTATION = "KEY_ROTATION", _("Keys rotated")
+    ERASE = "ERASE", _("Personal data erased (retention)")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -53,6 +53,11 @@ class Case(SensitiveModel):
     # Kept by followup whenever visits change, so lists can show it without knowing about visits.
     next_visit_on = models.DateField(_("next follow-up visit"), null=True, blank=True)
     closed_on = models.DateField(_("date closed"), null=True, blank=True)
+    # Data retention (casework.retention): when the personal data of the case was erased, and the
+    # coded age the aggregate exports need once the birth date is gone (empty until then).
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True, editable=False)
+    age_at_opening = models.PositiveSmallIntegerField(_("age when the case was opened"), null=True, blank=True, editable=False)
+    minor_at_opening = models.BooleanField(_("treated as a minor when the case was opened"), null=True, blank=True, editable=False)
 
     statement_taken = models.BooleanField(_("the person's account has been taken"), default=False)
     statement_setting = models.CharField(_("where the account was taken"), max_length=20, choices=StatementSetting.choices, blank=True)

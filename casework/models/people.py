@@ -145,6 +145,8 @@ class Person(SensitiveModel):
     age_band = models.CharField(_("age band"), max_length=16, choices=AgeBand.choices)
     presumed_minor = models.BooleanField(_("presumed minor (age to be assessed)"), default=False)
     age_band_changes_in = models.DateField(_("month the age band next changes"), null=True, blank=True)
+    # Set when the retention task anonymised the person (casework.retention): every encrypted field is empty.
+    erased_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -21,8 +21,9 @@ class Review(SensitiveModel):
 
     `kind` is a code of the registry in casework.reviews; `details` holds codes and ids only (what is
     to be decided), the free-text reason and decision note are encrypted. Most reviews are about a
-    case; one that is not (an aggregate export) names the office whose data it concerns, or none
-    for every office, and the supervisors of that office (or any) decide it.
+    case; one that is not (an aggregate export, a retention erasure) names the office whose data it
+    concerns, or none for every office, and the supervisors of that office (or any) decide it. A
+    review the system asked for (retention) has no requester.
     """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews", verbose_name=_("case"))
@@ -30,8 +31,14 @@ class Review(SensitiveModel):
         "casework.Office", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("office")
     )
     kind = models.CharField(_("kind"), max_length=40)
+    # Empty when the system asked (the scheduled retention task): no user is the requester then.
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_requested", verbose_name=_("requested by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews_requested",
+        verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     reason = EncryptedTextField(_("reason"), max_length=2000)
@@ -58,6 +65,12 @@ class Review(SensitiveModel):
                 fields=["case", "kind"],
                 condition=Q(status=ReviewStatus.PENDING) & ~Q(kind="BREAK_THE_GLASS"),
                 name="one_pending_review_per_case_and_kind",
+            ),
+            # The retention task asks once per office; the next run waits until that one is decided.
+            models.UniqueConstraint(
+                fields=["office", "kind"],
+                condition=Q(status=ReviewStatus.PENDING, kind="RETENTION_ERASURE"),
+                name="one_pending_retention_review_per_office",
             ),
             models.CheckConstraint(
                 condition=Q(status=ReviewStatus.PENDING, decided_by__isnull=True, decided_at__isnull=True)

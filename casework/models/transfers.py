@@ -1,0 +1,52 @@
+"""A case handed over to another organisation as an HTCDS 2.0 record (casework.htcds.transfer).
+
+The transfer is the case's outgoing referral: to whom (an organisation outside the service
+catalogue), its sector, why, and when the file left. The organisation and the reason are
+encrypted: where a person's case went can locate them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import ConsentSector
+from ..fields import EncryptedTextField, SensitiveModel
+from .cases import Case
+from .reviews import Review
+
+
+class OutgoingReason(models.TextChoices):
+    """Why a case leaves: our codes of the HTCDS list of outgoing-referral reasons
+    (casework.htcds.mapping.REFERRAL_REASON turns them into HTCDS values)."""
+
+    ADDITIONAL_SERVICES = "ADDITIONAL_SERVICES", _("Additional services required")
+    CHANGE_OF_LOCATION = "CHANGE_OF_LOCATION", _("Migration or change of location")
+    OTHER = "OTHER", _("Other")
+
+
+class CaseTransfer(SensitiveModel):
+    """One consented transfer of a case: ready when the consent in force covers the receiving
+    sector (checked again at download) or when its override review is approved; downloaded once,
+    by whoever asked, and never offered again."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("case"))
+    organisation = EncryptedTextField(_("receiving organisation"), max_length=200)
+    sector = models.CharField(_("sector of the receiving organisation"), max_length=20, choices=ConsentSector.choices)
+    reason_code = models.CharField(_("reason for the transfer"), max_length=24, choices=OutgoingReason.choices)
+    reason = EncryptedTextField(_("why"), max_length=2000)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    # Set when the consent did not cover the sector: the exception another supervisor decides.
+    override = models.OneToOneField(
+        Review, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("override review")
+    )
+    downloaded_at = models.DateTimeField(_("file downloaded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case transfer")
+        verbose_name_plural = _("case transfers")
+        indexes = [models.Index(fields=["case", "-requested_at"])]
+
+    def __str__(self):
+        return f"Transfer {self.pk} of case {self.case_id}"
