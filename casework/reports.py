@@ -50,14 +50,27 @@ def teams_to_fix(offices):
     )
 
 
-def caseloads(offices):
-    """The active staff of `offices` with their open cases against their cap, fullest first.
+def caseloads(offices, *, shown):
+    """The `shown` active staff of `offices` fullest against their cap (open cases over cap), each with
+    `.caseload`, fullest first; how many staff there are, and how many are over their cap.
 
-    Two queries: the staff, then their open team places counted by person (joining every team place
-    before filtering by office read them all)."""
-    staff = list(StaffProfile.objects.filter(office__in=offices, active=True, user__is_active=True).select_related("user"))
-    places = TeamMember.objects.filter(user__in=[profile.user_id for profile in staff], case__status__in=OPEN_STATUSES)
+    Three queries: the staff as plain rows, their open team places counted by person (joining every
+    team place before filtering by office read them all), then the profiles of those shown (a
+    national supervisor's two thousand staff made into objects cost more than the counting)."""
+    staff = list(
+        StaffProfile.objects.filter(office__in=offices, active=True, user__is_active=True).values_list(
+            "user", "caseload_cap", "user__username"
+        )
+    )
+    places = TeamMember.objects.filter(user__in=[user for user, _cap, _name in staff], case__status__in=OPEN_STATUSES)
     counts = dict(places.order_by().values_list("user").annotate(count=Count("pk")))
-    for profile in staff:
+    staff.sort(key=lambda row: (-(counts.get(row[0], 0) / max(row[1], 1)), row[2]))
+    fullest = [user for user, _cap, _name in staff[:shown]]
+    profiles = {profile.user_id: profile for profile in StaffProfile.objects.filter(user__in=fullest).select_related("user")}
+    for profile in profiles.values():
         profile.caseload = counts.get(profile.user_id, 0)
-    return sorted(staff, key=lambda profile: (-(profile.caseload / max(profile.caseload_cap, 1)), profile.user.username))
+    return {
+        "caseloads": [profiles[user] for user in fullest],
+        "staff_count": len(staff),
+        "over_cap": sum(1 for user, cap, _name in staff if counts.get(user, 0) > cap),
+    }

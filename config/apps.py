@@ -1,4 +1,11 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+
+
+def _create_snapshot_table(using, **kwargs):
+    """The snapshots cache's table (config/snapshots.py): made by `migrate`, so no deployment step is forgotten."""
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class WiringConfig(AppConfig):
@@ -11,3 +18,6 @@ class WiringConfig(AppConfig):
 
     def ready(self):
         from . import indicators  # noqa: F401 - registers the "Indicators tables" export
+
+        # post_migrate is sent per app with models (this one has none): casework's comes with every migrate.
+        post_migrate.connect(_create_snapshot_table, sender=apps.get_app_config("casework"), dispatch_uid="snapshot-table")

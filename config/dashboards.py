@@ -8,6 +8,7 @@ system, or is shown to auditors, goes through casework.statistics instead (the i
 the exports).
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -21,8 +22,11 @@ from casework.charts import horizontal_bars
 from casework.choices import OPEN_STATUSES
 from casework.models import Notification, NotificationKind, Office
 from casework.views import my_cases_context
+from config import snapshots
 from followup import reports as followup_reports
 from referrals import reports as referrals_reports
+
+CASELOADS_SHOWN = 20
 
 
 @login_required
@@ -55,27 +59,47 @@ def _chosen_offices(request):
     return offices, chosen, choice
 
 
+def office_figures(chosen, today):
+    """Every count of the dashboard for the offices `chosen` (ids), but the caseloads (a list of staff)."""
+    cases = casework_reports.office_cases(chosen)
+    return {
+        "by_status": casework_reports.cases_by_status(cases),
+        "reviews": casework_reports.reviews_waiting(chosen),
+        "teams": casework_reports.teams_to_fix(chosen),
+        "follow_up": followup_reports.office_follow_up(cases, today=today),
+        "outcomes": referrals_reports.outcomes(cases),
+    }
+
+
+def several_offices_figures(chosen, today, *, recompute=False):
+    """office_figures of several offices, as kept by config/snapshots.py (recompute: now, for beat)."""
+    keep = snapshots.refresh if recompute else snapshots.remembered
+    return keep(snapshots.key("dashboard", today, sorted(chosen)), lambda: office_figures(chosen, today))
+
+
 @login_required
 @require_safe
 def supervisor_dashboard(request):
     """Per office: cases by status and phase, reviews waiting, overdue visits and escalations, teams
     breaking the policy, caseloads against caps, referral outcomes, follow-up completion, and the
-    re-exploitation signals of the last 90 days."""
+    re-exploitation signals of the last 90 days. Several offices at once: figures of the last few
+    minutes (config/snapshots.py)."""
     offices, chosen, choice = _chosen_offices(request)
     today = timezone.localdate()
-    cases = casework_reports.office_cases(chosen)
-    by_status = casework_reports.cases_by_status(cases)
-    outcomes = referrals_reports.outcomes(cases)
+    if len(chosen) > 1:
+        snapshot = several_offices_figures(chosen, today)
+        figures, computed_at = snapshot.figures, snapshot.computed_at
+    else:
+        figures, computed_at = office_figures(chosen, today), None
+    by_status, outcomes = figures["by_status"], figures["outcomes"]
     context = {
+        **figures,
         "offices": offices,
         "choice": choice,
-        "by_status": by_status,
+        "computed_at": computed_at,
+        "refresh_minutes": settings.REPORT_SNAPSHOT_SECONDS // 60,
         "status_chart": horizontal_bars([(label, count, count) for _phase, label, count in by_status], title=_("Cases by status")),
-        "reviews": casework_reports.reviews_waiting(chosen),
-        "teams": casework_reports.teams_to_fix(chosen),
-        "caseloads": casework_reports.caseloads(chosen),
-        "follow_up": followup_reports.office_follow_up(cases, today=today),
-        "outcomes": outcomes,
+        **casework_reports.caseloads(chosen, shown=CASELOADS_SHOWN),
         "outcome_chart": horizontal_bars([(label, count, count) for label, count in outcomes], title=_("Referrals of the last 12 months")),
     }
     return render(request, "dashboards/supervisor.html", context)

@@ -89,3 +89,8 @@ def random_secret_key():
 def reminder_sweep_seconds():
     """How often the reminder sweep runs; read by the settings and by the beat schedule."""
     return env_int("REMINDER_SWEEP_SECONDS", 60, minimum=1)
+
+
+def report_snapshot_seconds():
+    """How often beat recomputes the views over several offices (config/snapshots.py); read by the settings and by beat."""
+    return env_int("REPORT_SNAPSHOT_SECONDS", 300, minimum=10)

@@ -19,6 +19,9 @@ Each indicator is one table whose margins give everything shown of it (per quart
 gender...), so no two published numbers of an indicator were protected apart. The rules broken are a
 table of their own: a case counts under each rule its team breaks, so they are not parts of the teams
 table's counts.
+
+The counts of every office and the specialised staff of every region are read from snapshots that
+beat recomputes (config/snapshots.py); one office's counts are live, and an export counts when made.
 """
 
 import itertools
@@ -44,6 +47,7 @@ from casework.exports import ExportTable
 from casework.models import Case, Office
 from casework.roles import Role, has_role
 from casework.statistics import TOTAL, ProtectedTable, excluded_count, protect, protect_table, quarters_between, recent_quarters
+from config import snapshots
 from followup import indicators as followup_indicators
 from referrals import indicators as referrals_indicators
 
@@ -87,39 +91,53 @@ class IndicatorTables:
     excluded: int | str  # cases opened in the quarters without consent to statistics, as shown
 
 
-def indicator_tables(*, quarters, office, publication, today):
-    """The four tables and the excluded count for `quarters` (consecutive labels, oldest first), one
-    office (None: every office), each protected; `publication` rounds every shown count down to a
-    multiple of k. Six queries, whatever the amount of data."""
-    quarters = tuple(quarters)
-    k = settings.STATISTICS_MIN_CELL
+def indicator_counts(*, quarters, office, today):
+    """The counts behind the indicators for `quarters` (consecutive labels, oldest first) of one office
+    (None: every office), unprotected: {"teams", "rules", "routing", "follow_up": count dicts,
+    "excluded": cases}. Six queries, whatever the amount of data."""
     since, until = statistics.quarter_start(quarters[0]), statistics.quarter_end(quarters[-1])
     cases = Case.objects.filter(office=office) if office is not None else Case.objects.all()
     # Gaps have no case, only the case's region: for one office, its region's needs (both sides alike).
     region = office.region if office is not None else None
-
-    def protected(counts, dimensions, categories):
-        return protect_table(counts, dimensions=dimensions, categories=categories, k=k, publication=publication)
-
     rules = {}
     for (_quarter, rule), count in casework_indicators.broken_rules(cases, since=since, until=until).items():
         rules[(rule,)] = rules.get((rule,), 0) + count
-    teams = casework_indicators.team_compliance(cases, since=since, until=until)
+    return {
+        "teams": casework_indicators.team_compliance(cases, since=since, until=until),
+        "rules": rules,
+        "routing": referrals_indicators.routing_outcomes(since=since, until=until, region=region),
+        "follow_up": followup_indicators.visits_on_time(cases, since=since, until=until, today=today),
+        "excluded": casework_indicators.unconsented_cases(cases, since=since, until=until),
+    }
+
+
+def indicator_tables(*, quarters, counts, publication):
+    """`counts` (indicator_counts) as the four protected tables and the excluded count; `publication`
+    rounds every shown count down to a multiple of k."""
+    quarters = tuple(quarters)
+    k = settings.STATISTICS_MIN_CELL
+
+    def protected(name, dimensions, categories):
+        return protect_table(counts[name], dimensions=dimensions, categories=categories, k=k, publication=publication)
+
     return IndicatorTables(
         quarters=quarters,
-        teams=protected(teams, ("quarter", "team"), (quarters, TEAM_STATUSES)),
-        rules=protected(rules, ("rule",), (RULES,)),
-        routing=protected(
-            referrals_indicators.routing_outcomes(since=since, until=until, region=region),
-            ("quarter", "age_band", "gender", "outcome"),
-            (quarters, BANDS, GENDER_GROUPS, ROUTING_OUTCOMES),
-        ),
-        follow_up=protected(
-            followup_indicators.visits_on_time(cases, since=since, until=until, today=today),
-            ("quarter", "schedule", "outcome"),
-            (quarters, TRACKS, VISIT_OUTCOMES),
-        ),
-        excluded=excluded_count(casework_indicators.unconsented_cases(cases, since=since, until=until), k=k, publication=publication),
+        teams=protected("teams", ("quarter", "team"), (quarters, TEAM_STATUSES)),
+        rules=protected("rules", ("rule",), (RULES,)),
+        routing=protected("routing", ("quarter", "age_band", "gender", "outcome"), (quarters, BANDS, GENDER_GROUPS, ROUTING_OUTCOMES)),
+        follow_up=protected("follow_up", ("quarter", "schedule", "outcome"), (quarters, TRACKS, VISIT_OUTCOMES)),
+        excluded=excluded_count(counts["excluded"], k=k, publication=publication),
+    )
+
+
+def national_counts(today, *, recompute=False):
+    """The indicators of every office over the quarters the page shows, as kept by config/snapshots.py
+    (recompute: now, for beat)."""
+    quarters = last_quarters(today)
+    keep = snapshots.refresh if recompute else snapshots.remembered
+    return keep(
+        snapshots.key("indicators", today, quarters),
+        lambda: indicator_counts(quarters=quarters, office=None, today=today),
     )
 
 
@@ -252,11 +270,18 @@ def _follow_up(tables):
     }
 
 
-def capacity_summary(today):
-    """From casework.capacity: per region, the disciplines every team needs that lack a specialised
-    woman or man there, and the team proposals of the last 12 months that failed, by rule."""
+def national_capacity(today, *, recompute=False):
+    """casework.capacity's report (every region: the page shows it for one office too), as kept by
+    config/snapshots.py (recompute: now, for beat)."""
+    training_months = staffing.policy_for(None).training_months
+    keep = snapshots.refresh if recompute else snapshots.remembered
+    return keep(snapshots.key("capacity", today), lambda: capacity_report(today=today, training_months=training_months))
+
+
+def capacity_summary(report):
+    """From casework.capacity's `report`: per region, the disciplines every team needs that lack a
+    specialised woman or man there, and the team proposals of the last 12 months that failed, by rule."""
     policy = staffing.policy_for(None)
-    report = capacity_report(today=today, training_months=policy.training_months)
     k = settings.STATISTICS_MIN_CELL
     required = [code for code in Discipline.values if code in policy.required_disciplines]
     # Each rule's total over the regions is shown in the chart: protect the regions' counts against it.
@@ -305,7 +330,13 @@ def indicators(request):
     if choice and office is None:
         raise Http404
     today = timezone.localdate()
-    tables = indicator_tables(quarters=last_quarters(today), office=office, publication=False, today=today)
+    quarters = last_quarters(today)
+    if office is None:
+        snapshot = national_counts(today)
+        counts, computed_at = snapshot.figures, snapshot.computed_at
+    else:
+        counts, computed_at = indicator_counts(quarters=quarters, office=office, today=today), None
+    tables = indicator_tables(quarters=quarters, counts=counts, publication=False)
     context = {
         "offices": offices,
         "office": office,
@@ -314,8 +345,10 @@ def indicators(request):
         "latest_quarter": tables.quarters[-1],
         "k": settings.STATISTICS_MIN_CELL,
         "excluded": tables.excluded,
+        "computed_at": computed_at,
+        "refresh_minutes": settings.REPORT_SNAPSHOT_SECONDS // 60,
         "sections": [_teams(tables), _routing(tables), _follow_up(tables)],
-        "capacity": capacity_summary(today),
+        "capacity": capacity_summary(national_capacity(today).figures),
     }
     return render(request, "dashboards/indicators.html", context)
 
@@ -333,7 +366,8 @@ def export_tables(details):
     """The indicators' tables for an approved export: its quarters, office (or all) and publication mode."""
     office = Office.objects.get(code=details["office"]) if details["office"] else None
     quarters = quarters_between(details["from"], details["to"])
-    tables = indicator_tables(quarters=quarters, office=office, publication=details["publication"], today=timezone.localdate())
+    counts = indicator_counts(quarters=quarters, office=office, today=timezone.localdate())  # an export is counted when it is made
+    tables = indicator_tables(quarters=quarters, counts=counts, publication=details["publication"])
     return [
         _long_form("indicators_teams", tables.teams, ("quarter_opened", "team")),
         _long_form("indicators_team_rules_broken", tables.rules, ("rule",)),

@@ -67,3 +67,15 @@ def maria_case(lima):
 def fast_password_hashing(settings):
     """Real hashing costs ~0.3 s a password by design; tests need speed, not that protection."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def no_snapshots_kept(request, django_db_blocker):
+    """Each test computes the figures of its own data: snapshots (config/snapshots.py) live in a table
+    that a transactional test's flush does not empty."""
+    yield
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        from django.core.cache import caches
+
+        with django_db_blocker.unblock():
+            caches["snapshots"].clear()

@@ -149,3 +149,17 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(client, office_world, lim
         referral(case, author, "SENT")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/dashboard/")
+
+
+def test_the_dashboard_shows_the_fullest_caseloads_and_counts_everyone_over_the_cap(client, office_world, lima, english):
+    for number in range(21):
+        StaffProfileFactory(user=UserFactory(username=f"idle{number}"), office=lima, caseload_cap=10)
+    sign_in(client, office_world)
+    response = client.get("/dashboard/")
+    shown = [profile.user.username for profile in response.context["caseloads"]]
+    assert len(shown) == 20
+    assert shown[0] == "busy"  # 2 open cases against a cap of 1
+    body = response.content.decode()
+    assert "1 person over their cap." in body
+    assert f"The 20 fullest of {response.context['staff_count']} staff are shown." in body
+    assert response.context["staff_count"] >= 22

@@ -29,6 +29,12 @@ TODAY = timezone.localdate()
 LONG_AGO = datetime.date(TODAY.year - 5, 1, 1)  # before the eight quarters shown: such cases count in no team table
 
 
+def all_offices_tables():
+    quarters = indicators.last_quarters(TODAY)
+    counts = indicators.indicator_counts(quarters=quarters, office=None, today=TODAY)
+    return indicators.indicator_tables(quarters=quarters, counts=counts, publication=False)
+
+
 def quarter(back):
     """The label of the quarter `back` quarters before today's (0: today's)."""
     label = statistics.quarter_label(TODAY)
@@ -151,7 +157,7 @@ def test_twelve_good_teams_and_three_broken_cannot_both_be_shown(aurora, lima, m
     template = open_case(lima)
     cases_like(template, 12, opened_on=start(PREVIOUS), team=member)
     cases_like(template, 3, opened_on=start(PREVIOUS), team=member, breaks=["MIXED_GENDER"])
-    tables = indicators.indicator_tables(quarters=indicators.last_quarters(TODAY), office=None, publication=False, today=TODAY)
+    tables = all_offices_tables()
     assert tables.teams.cell(PREVIOUS, "BROKEN") == "<11"
     assert tables.teams.cell(PREVIOUS, "COMPLIANT") == "*"
     share = Share(tables.teams.cell(PREVIOUS, "COMPLIANT"), tables.teams.cell(PREVIOUS, TOTAL))
@@ -259,7 +265,7 @@ def test_small_routing_cells_are_hidden_and_their_shares_too(client, aurora, rou
     _per_quarter, by_group = routing_rows(client.get("/indicators/").context)
     (routed, _gaps), whole, share = by_group["Young adult (18-20)", "Women"]
     assert (routed, whole, share) == ("<11", "<11", "<11")
-    table = indicators.indicator_tables(quarters=indicators.last_quarters(TODAY), office=None, publication=False, today=TODAY).routing
+    table = all_offices_tables().routing
     for key, shown in table.shown.items():
         if isinstance(shown, str):
             # The cell is the margin of its line in some dimension (or a part of it): never all shown around it.
