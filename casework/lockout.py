@@ -6,6 +6,8 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
 from django.utils import timezone
 
+from .addresses import client_address
+
 BASE_COOL_OFF = timedelta(minutes=15)
 LONGEST_COOL_OFF = timedelta(hours=24)
 FAILURES_PER_LOCKOUT = 5
@@ -27,7 +29,7 @@ def cool_off(request=None):
     from django.db.models import Q
 
     username = request.POST.get("username", "") if request.method == "POST" else ""
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     since = timezone.now() - LONGEST_COOL_OFF
     matching = Q(ip_address=address) | Q(username=username) if username else Q(ip_address=address)
     return cool_off_for(AccessFailureLog.objects.filter(matching, attempt_time__gte=since).count())

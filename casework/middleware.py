@@ -13,6 +13,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
 from . import audit
+from .addresses import client_address
 
 
 def chosen_language(request):
@@ -53,7 +54,7 @@ class AccessContextMiddleware:
 
     def __call__(self, request):
         user = request.user if request.user.is_authenticated else None
-        with audit.acting_as(user, request.META.get("REMOTE_ADDR")):
+        with audit.acting_as(user, client_address(request)):
             return self.get_response(request)
 
 

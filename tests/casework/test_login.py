@@ -391,3 +391,45 @@ def test_spanish_is_the_default_whatever_the_browser_prefers(client):
     body = page(client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"))
     assert '<html lang="es">' in body
     assert "Iniciar sesión" in body
+
+
+# --- Behind the TLS proxy (casework/addresses.py) ---------------------------------------------------
+
+PROXY = "127.0.0.1"  # in TRUSTED_PROXIES by default
+
+
+def through_proxy(client, username, password, client_address):
+    """A sign-in as the proxy passes it on: from the proxy, naming the client in X-Forwarded-For."""
+    return sign_in(client, username, password, address=PROXY, HTTP_X_FORWARDED_FOR=client_address)
+
+
+def test_behind_the_proxy_failures_lock_the_clients_address_not_the_whole_office(client, alice):
+    for n in range(5):
+        through_proxy(client, f"guess{n}", WRONG, "203.0.113.7")
+    assert_locked_out(through_proxy(Client(), "alice", PASSWORD, "203.0.113.7"))
+    assert through_proxy(Client(), "alice", PASSWORD, "198.51.100.4").status_code == 302
+
+
+def test_an_address_a_client_writes_into_x_forwarded_for_is_not_believed(client, alice):
+    for n in range(5):  # straight to the app, not from a trusted proxy: the header is the client's own
+        sign_in(client, f"guess{n}", WRONG, address="10.0.4.1", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    assert_locked_out(sign_in(Client(), "alice", PASSWORD, address="10.0.4.1"))
+    for n in range(5):  # through the proxy, only the entry the proxy wrote (the last) counts
+        through_proxy(client, f"other{n}", WRONG, f"192.0.2.{n}, 203.0.113.9")
+    assert_locked_out(through_proxy(Client(), "alice", PASSWORD, "203.0.113.9"))
+
+
+def test_the_access_log_records_the_clients_address_behind_the_proxy(client, alice, lima):
+    from guardian.shortcuts import assign_perm
+
+    from casework.models import AccessEvent
+
+    from ..factories import open_case
+
+    case = open_case(lima)
+    assign_perm("casework.view_case", alice, case)
+    through_proxy(client, "alice", PASSWORD, "203.0.113.20")
+    assert client.get(f"/cases/{case.pk}/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.20").status_code == 200
+    addresses = set(AccessEvent.objects.filter(actor=alice).values_list("ip", flat=True))
+    assert "203.0.113.20" in addresses
+    assert PROXY not in addresses
