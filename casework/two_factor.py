@@ -17,8 +17,8 @@ from .roles import Role, roles_of
 ROLES_WITH_TWO_FACTOR = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 # What an unverified user may still reach: signing in and out, the two-factor screens, the language.
-# The monitoring health check shows counts only, and is open to anyone.
-OPEN_BEFORE_SECOND_FACTOR = {"login", "logout", "two_factor_verify", "two_factor_setup", "set_language", "reminders_health"}
+# The monitoring health checks show counts and states only, and are open to anyone.
+OPEN_BEFORE_SECOND_FACTOR = {"login", "logout", "two_factor_verify", "two_factor_setup", "set_language", "reminders_health", "health"}
 
 
 def needs_two_factor(user):

@@ -105,6 +105,7 @@ POLICY = {
     # A visit's record and the person's safe contact: read by those who read the case, written by the team.
     "visit_record": (signed_in(HIDDEN, **CASE_READERS), signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN)),
     "reminders_health": (everyone(OK), everyone(METHOD)),
+    "health": (everyone(OK), everyone(METHOD)),
     "referral_new": (signed_in(METHOD), signed_in(HIDDEN, office_supervisor=FORBIDDEN)),
     "referral_detail": (
         signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN),
@@ -127,6 +128,8 @@ POLICY = {
     # Aggregate exports: auditors and supervisors ask; only whoever asked downloads, once approved.
     "export_list": (signed_in(FORBIDDEN, auditor=OK, **SUPERVISORS), signed_in(FORBIDDEN, auditor=OK, **SUPERVISORS)),
     "export_download": (signed_in(HIDDEN, auditor=OK), signed_in(METHOD)),
+    # HTCDS import: administrators into any office, supervisors into theirs (the form offers only those).
+    "htcds_import": (signed_in(FORBIDDEN, administrator=OK, **SUPERVISORS), signed_in(FORBIDDEN, administrator=OK, **SUPERVISORS)),
     "notifications": (signed_in(OK), signed_in(METHOD)),
     "notifications_read_all": (signed_in(METHOD), signed_in(OK)),
     "access_log": (signed_in(FORBIDDEN, auditor=OK), signed_in(METHOD)),
