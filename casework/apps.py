@@ -10,7 +10,7 @@ class CaseworkConfig(AppConfig):
 
     def ready(self):
         from . import checks, middleware, retention, reviews, staffing  # noqa: F401  (register the checks, the sign-in hook, the review kinds)
-        from .htcds import transfer  # noqa: F401  (the case-transfer override review kind and its retention eraser)
+        from .htcds import transfer  # noqa: F401  (the review kind of a case transfer without consent)
         from .roles import ensure_roles
 
         post_migrate.connect(ensure_roles, dispatch_uid="casework.ensure_roles")  # after every app: see ensure_roles

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit_views, export_views, review_views, staff_views, team_views, two_factor_views, views
+from . import audit_views, export_views, import_views, review_views, staff_views, team_views, transfer_views, two_factor_views, views
 
 urlpatterns = [
     path("cases/new/", views.case_new, name="case_new"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("cases/<uuid:case_id>/notes/<uuid:note_id>/", views.case_note_edit, name="case_note_edit"),
     path("cases/<uuid:case_id>/closure/", review_views.case_request_closure, name="case_request_closure"),
     path("cases/<uuid:case_id>/team/", team_views.case_team, name="case_team"),
+    path("cases/<uuid:case_id>/transfer/", transfer_views.case_transfer, name="case_transfer"),
+    path("cases/<uuid:case_id>/transfer/download/", transfer_views.case_transfer_download, name="case_transfer_download"),
     path("cases/<uuid:case_id>/<slug:section>/", views.case_section_edit, name="case_section_edit"),
     path("reviews/", review_views.review_queue, name="review_queue"),
     path("break-the-glass/", review_views.break_glass, name="break_glass"),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("reports/capacity/", staff_views.capacity, name="capacity_report"),
     path("exports/", export_views.export_list, name="export_list"),
     path("exports/<uuid:export_id>/download/", export_views.export_download, name="export_download"),
+    path("imports/htcds/", import_views.htcds_import, name="htcds_import"),
     path("notifications/", review_views.notifications, name="notifications"),
     path("access-log/", audit_views.access_log, name="access_log"),
     path("notifications/read/", review_views.notifications_read_all, name="notifications_read_all"),

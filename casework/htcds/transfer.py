@@ -24,9 +24,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from .. import audit, retention, reviews
+from .. import audit, reviews
 from ..aggregate_exports import DOWNLOAD_DAYS
 from ..models import AccessAction, CaseTransfer, ReviewStatus
+from ..roles import Role, has_role
 from . import mapping, reader
 
 OVERRIDE_KIND = "CASE_TRANSFER_OVERRIDE"
@@ -86,7 +87,8 @@ class Gone(Exception):
 
 def may_transfer(user, case):
     """The supervisors of the case's office, while the case still holds personal data."""
-    return user.is_authenticated and case.erased_at is None and reviews.supervises(user, case)
+    # The role first: it is read once per request, so the case file costs a caseworker no query.
+    return has_role(user, Role.SUPERVISOR) and case.erased_at is None and reviews.supervises(user, case)
 
 
 def consent_covers(case, sector):
@@ -104,21 +106,21 @@ def consent_covers(case, sector):
 # --- Asking ------------------------------------------------------------------------------------
 
 
-def transfer_prepare(*, actor, case, organisation, sector, reason_code, reason, override=False):
-    """A transfer ready at once when the consent covers the sector; else, with `override`, one
-    waiting for another supervisor's OVERRIDE_KIND review; else ConsentMissing (nothing written)."""
+def transfer_prepare(*, actor, case, organisation, sector, reason_code, justification=""):
+    """A transfer ready at once when the consent covers the sector; else, given a `justification`,
+    one waiting for another supervisor's OVERRIDE_KIND review (the justification is its reason);
+    else ConsentMissing, and nothing is written."""
     if not may_transfer(actor, case):
         raise PermissionDenied
     covered = consent_covers(case, sector)
-    if not covered and not override:
+    if not covered and not justification.strip():
         raise ConsentMissing(sector)
-    transfer = CaseTransfer(case=case, organisation=organisation, sector=sector, reason_code=reason_code, reason=reason, requested_by=actor)
+    transfer = CaseTransfer(case=case, organisation=organisation, sector=sector, reason_code=reason_code, requested_by=actor)
     transfer.full_clean(exclude=["case", "requested_by", "override"])
     with transaction.atomic():
         if not covered:
-            transfer.override = reviews.review_request(
-                actor=actor, case=case, kind=OVERRIDE_KIND, reason=reason, details={"transfer": str(transfer.pk), "sector": sector}
-            )
+            details = {"transfer": str(transfer.pk), "sector": sector, "reason": reason_code}
+            transfer.override = reviews.review_request(actor=actor, case=case, kind=OVERRIDE_KIND, reason=justification, details=details)
         transfer.save()
         audit.record(
             action=AccessAction.CREATE, target=case, actor=actor, fields=["case_transfer"], detail=f"transfer {transfer.pk} {sector}"
@@ -287,15 +289,4 @@ def record_zip(record):
 
 # --- Registration --------------------------------------------------------------------------------
 
-
-def erase_transfers(case):
-    """Retention: the receiving organisation and the reason go with the case's personal data."""
-    transfers = list(CaseTransfer.objects.filter(case=case))
-    for row in transfers:
-        retention.blank_encrypted(row)
-        row.save()
-    return ["case_transfers"] if transfers else []
-
-
-retention.register_eraser(erase_transfers)
 reviews.register(reviews.ReviewKind(OVERRIDE_KIND, gettext_lazy("Case transfer (HTCDS) sharing personal data without consent")))

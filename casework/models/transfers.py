@@ -1,9 +1,12 @@
 """A case handed over to another organisation as an HTCDS 2.0 record (casework.htcds.transfer).
 
 The transfer is the case's outgoing referral: to whom (an organisation outside the service
-catalogue), its sector, why, and when the file left. The organisation and the reason are
-encrypted: where a person's case went can locate them.
+catalogue), its sector, why (a code of the HTCDS list), and when the file left. Plaintext, like a
+referral's provider: an organisation's name is not personal data. The free-text justification of
+an exception lives in its override review, encrypted there.
 """
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -11,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import ConsentSector
-from ..fields import EncryptedTextField, SensitiveModel
 from .cases import Case
 from .reviews import Review
 
@@ -25,16 +27,17 @@ class OutgoingReason(models.TextChoices):
     OTHER = "OTHER", _("Other")
 
 
-class CaseTransfer(SensitiveModel):
+class CaseTransfer(models.Model):
     """One consented transfer of a case: ready when the consent in force covers the receiving
     sector (checked again at download) or when its override review is approved; downloaded once,
     by whoever asked, and never offered again."""
 
+    # Unguessable: the download form names the transfer.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("case"))
-    organisation = EncryptedTextField(_("receiving organisation"), max_length=200)
+    organisation = models.CharField(_("receiving organisation"), max_length=200, help_text=_("The organisation's name, never a person's."))
     sector = models.CharField(_("sector of the receiving organisation"), max_length=20, choices=ConsentSector.choices)
     reason_code = models.CharField(_("reason for the transfer"), max_length=24, choices=OutgoingReason.choices)
-    reason = EncryptedTextField(_("why"), max_length=2000)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     # Set when the consent did not cover the sector: the exception another supervisor decides.

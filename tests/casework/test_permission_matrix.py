@@ -111,6 +111,9 @@ POLICY = {
         signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN),
         signed_in(HIDDEN, team_caseworker=OK, office_supervisor=FORBIDDEN),
     ),
+    # Consented case transfer (HTCDS): the office's supervisors only; the download is a POST naming the transfer.
+    "case_transfer": (signed_in(HIDDEN, team_caseworker=FORBIDDEN, office_supervisor=OK),) * 2,
+    "case_transfer_download": (signed_in(METHOD), signed_in(HIDDEN, team_caseworker=FORBIDDEN)),
     "review_queue": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(METHOD)),
     "supervisor_dashboard": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(METHOD)),
     "staff_list": (signed_in(FORBIDDEN, **SUPERVISORS), signed_in(METHOD)),
