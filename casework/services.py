@@ -147,6 +147,16 @@ class IntakeIncomplete(Exception):
         super().__init__(f"Intake sections not saved: {', '.join(missing)}")
 
 
+def consent_allows(case, sector):
+    """Whether the case's consent in force (the latest record) lets its identity go to this sector:
+    for a referral, or a transfer to another organisation. A consent given while the person was a
+    minor (with a guardian) no longer speaks for them once they are 18: it must be asked again."""
+    consent = case.consents.order_by("-recorded_at", "-id").first()
+    if consent is None or not sector or not consent.allows_sharing_with(sector):
+        return False
+    return not (consent.guardian_kind and not case.person.is_minor)
+
+
 def case_complete_intake(*, actor, case, today=None):
     """End the intake draft: every section saved once; the case moves to immediate assistance."""
     with transaction.atomic():

@@ -110,6 +110,7 @@ def _field_labels():
         "case_notes": _("case notes"),
         "review": _("review"),
         "break_the_glass": _("break-the-glass access"),
+        "case_transfer": _("transfer to another organisation"),
     }
 
 

@@ -14,6 +14,7 @@ from casework.age import assess
 from casework.choices import ConsentSector, Sector, ServiceType
 from casework.keys import blind_index
 from casework.models import AccessAction
+from casework.services import consent_allows
 from casework.statistics import coarse_gender
 
 from . import routing
@@ -150,18 +151,6 @@ def record_gaps(*, case, result, today):
 
 def consent_sector_for(service):
     return CONSENT_SECTOR_OF_TYPE.get(service.type) or CONSENT_SECTOR_OF_SECTOR.get(service.sector, "")
-
-
-def consent_allows(case, sector, today=None):
-    """Whether the case's consent in force lets its identity go to this sector.
-
-    A consent given while the person was a minor (with a guardian) no longer speaks for them once
-    they are 18: it must be asked again.
-    """
-    consent = case.consents.order_by("-recorded_at").first()
-    if consent is None or not sector or not consent.allows_sharing_with(sector):
-        return False
-    return not (consent.guardian_kind and not case.person.is_minor)
 
 
 # --- Referrals ------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ each, routing is re-run as of the change date for their active referrals: a serv
 longer fit alerts the team at 90, 30 and 7 days before (once each; a late run sends only the
 nearest). On the 18th birthday (or at the first run within a week after it) an "age transition"
 review is opened and the team is told to ask the young adult for their own consent, since the
-guardian's no longer speaks for them (referrals.services.consent_allows already refuses it).
+guardian's no longer speaks for them (casework.services.consent_allows already refuses it).
 """
 
 import datetime

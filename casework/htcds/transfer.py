@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from .. import audit, reviews
+from .. import audit, reviews, services
 from ..aggregate_exports import DOWNLOAD_DAYS
 from ..models import AccessAction, CaseTransfer, ReviewStatus
 from ..roles import Role, has_role
@@ -91,18 +91,6 @@ def may_transfer(user, case):
     return has_role(user, Role.SUPERVISOR) and case.erased_at is None and reviews.supervises(user, case)
 
 
-def consent_covers(case, sector):
-    """Whether the consent in force (the latest record) lets the case go to this sector.
-
-    The same rule as referrals.services.consent_allows (casework imports no app): consent to
-    services and to the sector; a guardian's consent no longer speaks for someone now adult.
-    """
-    consent = case.consents.order_by("-recorded_at", "-id").first()
-    if consent is None or not consent.allows_sharing_with(sector):
-        return False
-    return not (consent.guardian_kind and not case.person.is_minor)
-
-
 # --- Asking ------------------------------------------------------------------------------------
 
 
@@ -112,7 +100,7 @@ def transfer_prepare(*, actor, case, organisation, sector, reason_code, justific
     else ConsentMissing, and nothing is written."""
     if not may_transfer(actor, case):
         raise PermissionDenied
-    covered = consent_covers(case, sector)
+    covered = services.consent_allows(case, sector)
     if not covered and not justification.strip():
         raise ConsentMissing(sector)
     transfer = CaseTransfer(case=case, organisation=organisation, sector=sector, reason_code=reason_code, requested_by=actor)
@@ -159,7 +147,7 @@ def state(transfer, now=None):
         return SENT_BACK
     if now - ready_since(transfer) > datetime.timedelta(days=DOWNLOAD_DAYS):
         return EXPIRED
-    if transfer.override_id is None and not consent_covers(transfer.case, transfer.sector):
+    if transfer.override_id is None and not services.consent_allows(transfer.case, transfer.sector):
         return CONSENT_WITHDRAWN
     return READY
 
@@ -220,7 +208,7 @@ def htcds_record(case, transfer, *, today):
         {
             "prs_FirstName": person.given_names,
             "prs_SecondName": person.family_names or None,
-            "con_Consent": mapping.CONSENT.to_htcds(consent_covers(case, transfer.sector)),
+            "con_Consent": mapping.CONSENT.to_htcds(services.consent_allows(case, transfer.sector)),
             "prs_Birthdate": person.birth_date,
             "prs_Gender": mapping.GENDER.to_htcds(person.gender),
             "prs_Citizenship": mapping.country_to_htcds(person.nationality),
