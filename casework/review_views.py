@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST, require_safe
 from . import aggregate_exports, audit, retention, reviews
 from .access import case_for, cases_visible_to, offices_supervised_by
 from .choices import CLOSED_STATUSES, CaseStatus
-from .models import AccessAction, Case, Notification, Review, ReviewStatus
+from .htcds import transfer
+from .models import AccessAction, Case, CaseTransfer, Notification, Review, ReviewStatus
 from .paging import paginate
 from .team_views import override_context
 
@@ -133,6 +134,7 @@ def review_detail(request, review_id):
         **(override_context(review) if review.kind == "TEAM_OVERRIDE" else {}),
         **({"export_label": aggregate_exports.EXPORTS[review.details["export"]].label} if review.kind == "AGGREGATE_EXPORT" else {}),
         **(retention.review_context(review) if review.kind == retention.KIND else {}),
+        **({"transfer": CaseTransfer.objects.get(pk=review.details["transfer"])} if review.kind == transfer.OVERRIDE_KIND else {}),
     }
     return render(request, "casework/review_detail.html", context)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -172,6 +173,10 @@ def test_an_exception_approved_by_another_supervisor_gives_the_file_once(client,
     # Four eyes: she cannot approve her own exception.
     with pytest.raises(PermissionDenied):
         reviews.review_decide(actor=sofia, review=made.override, approve=True)
+    other = Client()
+    sign_in(other, susana)
+    asked = other.get(f"/reviews/{made.override.pk}/").content.decode()
+    assert "aunque su consentimiento no cubre ese sector" in asked  # what she decides: where, and that consent lacks
     reviews.review_decide(actor=susana, review=made.override, approve=True)
     first = download(client, case, made)
     assert first.status_code == 200
