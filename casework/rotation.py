@@ -15,11 +15,14 @@ Counts only leave this module: never a value, never a key.
 """
 
 import dataclasses
+import sys
 from collections import Counter
 from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import transaction
+from django.utils.translation import gettext
+from tqdm import tqdm
 
 from . import audit
 from .encryption import BlindIndex, DecryptionError
@@ -40,8 +43,14 @@ class _NoProgress:
         pass
 
 
-def _no_progress(description, total):
+def no_progress(description, total):
+    """A progress bar that shows nothing (what the walks take when none is given)."""
     return _NoProgress()
+
+
+def progress_bar(description, total, *, disable):
+    """A tqdm bar on stderr counting rows, for the commands that walk every encrypted value."""
+    return tqdm(total=total, desc=description, unit=" " + gettext("rows"), file=sys.stderr, disable=disable)
 
 
 @dataclass
@@ -235,7 +244,7 @@ def rotate_keys(*, batch_size=DEFAULT_BATCH_SIZE, dry_run=False, progress=None):
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    progress = progress or _no_progress
+    progress = progress or no_progress
     report = RotationReport(dry_run=dry_run)
     try:
         for model, fields in encrypted_models():
@@ -249,7 +258,7 @@ def rotate_keys(*, batch_size=DEFAULT_BATCH_SIZE, dry_run=False, progress=None):
 
 def key_census(*, batch_size=DEFAULT_BATCH_SIZE, progress=None):
     """Count values per key id, per field, and tokens per index key id. Reads only; decrypts nothing."""
-    progress = progress or _no_progress
+    progress = progress or no_progress
     cipher, index = field_cipher(), blind_index()
     census = KeyCensus(
         field_key_ids=cipher.keyring.key_ids,
@@ -309,7 +318,7 @@ def check_decryption(*, batch_size=DEFAULT_BATCH_SIZE, progress=None):
     the failures, so that checking a restored database leaves it exactly as the backup made it.
     The plaintext is thrown away at once.
     """
-    progress = progress or _no_progress
+    progress = progress or no_progress
     cipher = field_cipher()
     check = DecryptionCheck()
     for model, fields in encrypted_models():

@@ -463,23 +463,11 @@ class Verification:
         return not self.differing_tables and self.decryption.ok and self.chain.ok
 
 
-class _NoProgress:
-    def update(self, n=1):
-        pass
-
-    def close(self):
-        pass
-
-
-def _no_progress(description, total):
-    return _NoProgress()
-
-
 def verify_database(manifest, *, progress=None):
     """Check the configured database against a backup's manifest: the same rows in every table,
     every encrypted value decrypts with the configured keys, the access log's chain is intact.
     Reads only. `progress(description, total)` returns a bar with update(n) and close()."""
-    progress = progress or _no_progress
+    progress = progress or rotation.no_progress
     counts = compare_counts(manifest.row_counts, configured_row_counts())
     decryption = rotation.check_decryption(progress=progress)
     bar = progress(_("Access log"), AccessEvent.objects.count())

@@ -1,12 +1,10 @@
 """Re-encrypt field values and recompute blind-index tokens under the active keys (casework.rotation)."""
 
 import argparse
-import sys
 from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
 from casework import rotation
 
@@ -19,10 +17,6 @@ def _positive_int(raw):
     if value < 1:
         raise argparse.ArgumentTypeError(_("must be a whole number of at least 1, not %(value)r") % {"value": raw})
     return value
-
-
-def _progress_bar(description, total, *, disable):
-    return tqdm(total=total, desc=description, unit=" " + _("rows"), file=sys.stderr, disable=disable)
 
 
 class Command(BaseCommand):
@@ -49,7 +43,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *, batch_size, dry_run, verify, verbosity, **options):
-        progress = partial(_progress_bar, disable=verbosity == 0)
+        progress = partial(rotation.progress_bar, disable=verbosity == 0)
         if verify:
             self._verify(rotation.key_census(batch_size=batch_size, progress=progress))
         else:

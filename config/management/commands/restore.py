@@ -1,19 +1,14 @@
 """`manage.py restore FILE [--force | --verify-only]`: restore a backup into the configured database and
 verify it (config.management.backups)."""
 
-import sys
 from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
+from casework.rotation import progress_bar
 from config.management import backups
-
-
-def _progress_bar(description, total, *, disable):
-    return tqdm(total=total, desc=description, unit=" " + _("rows"), file=sys.stderr, disable=disable)
 
 
 class Command(BaseCommand):
@@ -52,7 +47,7 @@ class Command(BaseCommand):
         backups.check_backup(dump_path, manifest)
         if not verify_only:
             self._restore(dump_path, manifest, force=force)
-        verification = backups.verify_database(manifest, progress=partial(_progress_bar, disable=verbosity == 0))
+        verification = backups.verify_database(manifest, progress=partial(progress_bar, disable=verbosity == 0))
         self._report(verification)
         if not verification.ok:
             raise CommandError(_("Verification failed: %(problems)s.") % {"problems": "; ".join(self._problems(verification))})
