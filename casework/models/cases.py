@@ -84,7 +84,12 @@ class Case(SensitiveModel):
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
-        indexes = [models.Index(fields=["office", "status"]), models.Index(fields=["status", "region"])]
+        indexes = [
+            models.Index(fields=["office", "status"]),
+            models.Index(fields=["status", "region"]),
+            # One office's indicators count its region's consented cases (docs/performance.md).
+            models.Index(fields=["region"], condition=models.Q(in_statistics=True), name="case_region_in_statistics"),
+        ]
 
     def __str__(self):
         return self.reference
