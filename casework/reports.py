@@ -50,27 +50,31 @@ def teams_to_fix(offices):
     )
 
 
-def caseloads(offices, *, shown):
-    """The `shown` active staff of `offices` fullest against their cap (open cases over cap), each with
-    `.caseload`, fullest first; how many staff there are, and how many are over their cap.
+def _active_staff(offices):
+    return StaffProfile.objects.filter(office__in=offices, active=True, user__is_active=True)
 
-    Three queries: the staff as plain rows, their open team places counted by person (joining every
-    team place before filtering by office read them all), then the profiles of those shown (a
+
+def open_places(offices):
+    """{user id: open cases} of the active staff of `offices`: their open team places, counted by
+    person for the staff's ids (joining every team place before filtering by office read them all)."""
+    staff = list(_active_staff(offices).values_list("user", flat=True))
+    places = TeamMember.objects.filter(user__in=staff, case__status__in=OPEN_STATUSES)
+    return dict(places.order_by().values_list("user").annotate(count=Count("pk")))
+
+
+def caseloads(offices, *, shown, places):
+    """The `shown` active staff of `offices` fullest against their cap (open cases over cap, from
+    `places`: open_places), each with `.caseload`, fullest first; how many staff there are, and how
+    many are over their cap. Two queries: the staff as plain rows, then the profiles of those shown (a
     national supervisor's two thousand staff made into objects cost more than the counting)."""
-    staff = list(
-        StaffProfile.objects.filter(office__in=offices, active=True, user__is_active=True).values_list(
-            "user", "caseload_cap", "user__username"
-        )
-    )
-    places = TeamMember.objects.filter(user__in=[user for user, _cap, _name in staff], case__status__in=OPEN_STATUSES)
-    counts = dict(places.order_by().values_list("user").annotate(count=Count("pk")))
-    staff.sort(key=lambda row: (-(counts.get(row[0], 0) / max(row[1], 1)), row[2]))
+    staff = list(_active_staff(offices).values_list("user", "caseload_cap", "user__username"))
+    staff.sort(key=lambda row: (-(places.get(row[0], 0) / max(row[1], 1)), row[2]))
     fullest = [user for user, _cap, _name in staff[:shown]]
     profiles = {profile.user_id: profile for profile in StaffProfile.objects.filter(user__in=fullest).select_related("user")}
     for profile in profiles.values():
-        profile.caseload = counts.get(profile.user_id, 0)
+        profile.caseload = places.get(profile.user_id, 0)
     return {
         "caseloads": [profiles[user] for user in fullest],
         "staff_count": len(staff),
-        "over_cap": sum(1 for user, cap, _name in staff if counts.get(user, 0) > cap),
+        "over_cap": sum(1 for user, cap, _name in staff if places.get(user, 0) > cap),
     }

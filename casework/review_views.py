@@ -22,6 +22,7 @@ from .paging import paginate
 from .team_views import override_context
 
 NOTIFICATIONS_PER_PAGE = 30
+CASES_NEEDING_TEAM_PER_PAGE = 30
 
 
 class ReasonForm(forms.Form):
@@ -83,7 +84,9 @@ def review_queue(request):
     # Open cases of these offices without a team, or whose team now breaks a rule.
     open_cases = Case.objects.filter(office__in=offices).exclude(status__in=CLOSED_STATUSES)
     needing_team = open_cases.filter(Q(team__isnull=True) | ~Q(team_breaks=[])).distinct().only("id", "reference", "team_breaks")
-    return render(request, "casework/review_queue.html", {"rows": rows, "needing_team": needing_team.order_by("reference")})
+    # Paged: an office of thousands of cases may have hundreds waiting (an import brings many at once).
+    page = paginate(request, needing_team.order_by("reference"), CASES_NEEDING_TEAM_PER_PAGE)
+    return render(request, "casework/review_queue.html", {"rows": rows, "page": page})
 
 
 def _review_for(user, review_id):

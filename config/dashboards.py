@@ -60,19 +60,19 @@ def _chosen_offices(request):
 
 
 def office_figures(chosen, today):
-    """Every count of the dashboard for the offices `chosen` (ids), but the caseloads (a list of staff)."""
+    """The dashboard's counts for the offices `chosen` (ids), but the reviews waiting."""
     cases = casework_reports.office_cases(chosen)
     return {
         "by_status": casework_reports.cases_by_status(cases),
-        "reviews": casework_reports.reviews_waiting(chosen),
         "teams": casework_reports.teams_to_fix(chosen),
+        "places": casework_reports.open_places(chosen),
         "follow_up": followup_reports.office_follow_up(cases, today=today),
         "outcomes": referrals_reports.outcomes(cases),
     }
 
 
-def several_offices_figures(chosen, today, *, recompute=False):
-    """office_figures of several offices, as kept by config/snapshots.py (recompute: now, for beat)."""
+def dashboard_figures(chosen, today, *, recompute=False):
+    """office_figures, as kept by config/snapshots.py (recompute: now, for beat)."""
     keep = snapshots.refresh if recompute else snapshots.remembered
     return keep(snapshots.key("dashboard", today, sorted(chosen)), lambda: office_figures(chosen, today))
 
@@ -82,24 +82,21 @@ def several_offices_figures(chosen, today, *, recompute=False):
 def supervisor_dashboard(request):
     """Per office: cases by status and phase, reviews waiting, overdue visits and escalations, teams
     breaking the policy, caseloads against caps, referral outcomes, follow-up completion, and the
-    re-exploitation signals of the last 90 days. Several offices at once: figures of the last few
-    minutes (config/snapshots.py)."""
+    re-exploitation signals of the last 90 days. The counts are those of the last few minutes
+    (config/snapshots.py), but the reviews waiting: counted now, as she decides them."""
     offices, chosen, choice = _chosen_offices(request)
-    today = timezone.localdate()
-    if len(chosen) > 1:
-        snapshot = several_offices_figures(chosen, today)
-        figures, computed_at = snapshot.figures, snapshot.computed_at
-    else:
-        figures, computed_at = office_figures(chosen, today), None
+    snapshot = dashboard_figures(chosen, timezone.localdate())
+    figures = snapshot.figures
     by_status, outcomes = figures["by_status"], figures["outcomes"]
     context = {
         **figures,
+        "reviews": casework_reports.reviews_waiting(chosen),
         "offices": offices,
         "choice": choice,
-        "computed_at": computed_at,
+        "computed_at": snapshot.computed_at,
         "refresh_minutes": settings.REPORT_SNAPSHOT_SECONDS // 60,
         "status_chart": horizontal_bars([(label, count, count) for _phase, label, count in by_status], title=_("Cases by status")),
-        **casework_reports.caseloads(chosen, shown=CASELOADS_SHOWN),
+        **casework_reports.caseloads(chosen, shown=CASELOADS_SHOWN, places=figures["places"]),
         "outcome_chart": horizontal_bars([(label, count, count) for label, count in outcomes], title=_("Referrals of the last 12 months")),
     }
     return render(request, "dashboards/supervisor.html", context)

@@ -20,8 +20,8 @@ gender...), so no two published numbers of an indicator were protected apart. Th
 table of their own: a case counts under each rule its team breaks, so they are not parts of the teams
 table's counts.
 
-The counts of every office and the specialised staff of every region are read from snapshots that
-beat recomputes (config/snapshots.py); one office's counts are live, and an export counts when made.
+The counts (of every office or one) and the specialised staff of every region are read from
+snapshots that beat recomputes (config/snapshots.py); an export counts when it is made.
 """
 
 import itertools
@@ -130,14 +130,14 @@ def indicator_tables(*, quarters, counts, publication):
     )
 
 
-def national_counts(today, *, recompute=False):
-    """The indicators of every office over the quarters the page shows, as kept by config/snapshots.py
-    (recompute: now, for beat)."""
+def kept_counts(office, today, *, recompute=False):
+    """indicator_counts of one office (None: every office) over the quarters the page shows, as kept
+    by config/snapshots.py (recompute: now, for beat)."""
     quarters = last_quarters(today)
     keep = snapshots.refresh if recompute else snapshots.remembered
     return keep(
-        snapshots.key("indicators", today, quarters),
-        lambda: indicator_counts(quarters=quarters, office=None, today=today),
+        snapshots.key("indicators", today, quarters, office.pk if office else None),
+        lambda: indicator_counts(quarters=quarters, office=office, today=today),
     )
 
 
@@ -331,12 +331,8 @@ def indicators(request):
         raise Http404
     today = timezone.localdate()
     quarters = last_quarters(today)
-    if office is None:
-        snapshot = national_counts(today)
-        counts, computed_at = snapshot.figures, snapshot.computed_at
-    else:
-        counts, computed_at = indicator_counts(quarters=quarters, office=office, today=today), None
-    tables = indicator_tables(quarters=quarters, counts=counts, publication=False)
+    snapshot = kept_counts(office, today)
+    tables = indicator_tables(quarters=quarters, counts=snapshot.figures, publication=False)
     context = {
         "offices": offices,
         "office": office,
@@ -345,7 +341,7 @@ def indicators(request):
         "latest_quarter": tables.quarters[-1],
         "k": settings.STATISTICS_MIN_CELL,
         "excluded": tables.excluded,
-        "computed_at": computed_at,
+        "computed_at": snapshot.computed_at,
         "refresh_minutes": settings.REPORT_SNAPSHOT_SECONDS // 60,
         "sections": [_teams(tables), _routing(tables), _follow_up(tables)],
         "capacity": capacity_summary(national_capacity(today).figures),

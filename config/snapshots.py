@@ -1,16 +1,18 @@
-"""Figures over many offices at once, computed in the background and kept for a few minutes.
+"""The figures of the dashboards and the indicators page, computed in the background and kept for a
+few minutes.
 
-The views over every office (the indicators page of all of them, the dashboard of a supervisor of
-several) aggregate every case and visit: about a second on 100,000 cases and 500,000 visits
-(bench/results/reports.json), where one office's views take a quarter of that. So beat recomputes
-them every REPORT_SNAPSHOT_SECONDS (`refresh_snapshots`) and the pages read what it kept; nobody
-waits, and each such page says when its figures were computed. A snapshot missing (beat not running
-yet, a new combination of offices) is computed by the request that needs it, and kept.
+They count an office's whole history (cases, visits, referrals): about a quarter of a second for
+one office of 4,000 cases and a second for all 25 offices on 100,000 cases and 500,000 visits
+(bench/results/reports.json), and growing with the data. So beat recomputes them every
+REPORT_SNAPSHOT_SECONDS (`config.refresh_snapshots`: each office, each set of offices a supervisor
+oversees, all of them) and the pages read what it kept; nobody waits, and each page says when its
+figures were computed. A snapshot missing (beat not running yet) is computed by the request that
+needs it, and kept. What a supervisor acts on at once stays live: the reviews waiting on the
+dashboard, and the queues themselves; exports count when they are made.
 
 They are kept in the "snapshots" cache, a database table (created at `migrate`, see config/apps.py):
-shared by the web and worker processes, with nothing more to run or secure. Only counts are kept,
-never anything about a person. One office's views stay live: they are fast, and they are a
-supervisor's daily work.
+shared by the web and worker processes, with nothing more to run or secure. Only counts are kept
+(and staff ids with their open cases), never anything about a person in care.
 """
 
 import datetime

@@ -3,11 +3,11 @@
 from celery import shared_task
 from django.utils import timezone
 
-from casework.models import StaffProfile
+from casework.models import Office, StaffProfile
 from casework.roles import Role
 
-from .dashboards import several_offices_figures
-from .indicators import national_capacity, national_counts
+from .dashboards import dashboard_figures
+from .indicators import kept_counts, national_capacity
 
 
 def supervised_office_sets():
@@ -23,10 +23,13 @@ def supervised_office_sets():
 
 @shared_task(name="config.refresh_snapshots")
 def refresh_snapshots():
-    """Recompute the indicators of every office, the specialised staff of every region and the dashboard
-    of each supervisor of several offices (config/snapshots.py), so that no request waits for them."""
+    """Recompute what the dashboards and the indicators page show (config/snapshots.py): of every
+    office, of each set of offices a supervisor oversees, and of all of them; so no request waits."""
     today = timezone.localdate()
-    national_counts(today, recompute=True)
     national_capacity(today, recompute=True)
+    kept_counts(None, today, recompute=True)
+    for office in Office.objects.all():
+        kept_counts(office, today, recompute=True)
+        dashboard_figures([office.pk], today, recompute=True)
     for chosen in supervised_office_sets():
-        several_offices_figures(list(chosen), today, recompute=True)
+        dashboard_figures(list(chosen), today, recompute=True)

@@ -49,7 +49,7 @@ PINS = {
     "referral_detail": 19,
     "search": 19,
     "caseworker_notifications": 11,
-    "review_queue": 12,
+    "review_queue": 13,  # with the count of cases needing a team (paged)
     "review_detail": 18,
     "supervisor_notifications": 11,
     "dashboard_one_office": 21,

@@ -48,6 +48,16 @@ def test_the_queue_shows_the_offices_reviews_oldest_first_and_no_other(client, a
     assert "Revisiones" in client.get("/").content.decode(), "the header links supervisors to their queue"
 
 
+def test_the_cases_that_need_a_team_are_paged(client, sofia, lima, english):
+    cases = [open_case(lima) for _ in range(31)]
+    sign_in(client, sofia)
+    first = client.get("/reviews/").content.decode()
+    assert "31 open cases." in first
+    assert sum(case.reference in first for case in cases) == 30
+    second = client.get("/reviews/?page=2").content.decode()
+    assert [case.reference for case in cases if case.reference in second] == [max(case.reference for case in cases)]
+
+
 def test_the_queue_is_for_supervisors_only(client, alice):
     assert client.get("/reviews/").status_code == 403
     assert "/reviews/" not in client.get("/").content.decode()
