@@ -109,6 +109,10 @@ class ProtectedTable:
     publication: bool
     shown: Mapping[tuple, int | str]
 
+    def __reduce__(self):
+        # Pickled into the snapshots (config/snapshots.py): a read-only mapping view does not pickle.
+        return (_protected_table, (self.dimensions, self.categories, self.k, self.publication, dict(self.shown)))
+
     def cell(self, *key) -> int | str:
         """The shown value of one cell; any value may be TOTAL (`table.cell("LIMA", TOTAL)`)."""
         try:
@@ -427,3 +431,7 @@ def _eliminate(row, pivot_row, column):
     if divisor > 1:
         result = {cell: value // divisor for cell, value in result.items()}
     return result
+
+
+def _protected_table(dimensions, categories, k, publication, shown):
+    return ProtectedTable(dimensions, categories, k, publication, MappingProxyType(shown))

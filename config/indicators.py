@@ -130,15 +130,18 @@ def indicator_tables(*, quarters, counts, publication):
     )
 
 
-def kept_counts(office, today, *, recompute=False):
-    """indicator_counts of one office (None: every office) over the quarters the page shows, as kept
-    by config/snapshots.py (recompute: now, for beat)."""
+def kept_tables(office, today, *, recompute=False):
+    """The page's tables (protected, not for publication) of one office (None: every office) over the
+    quarters it shows, as kept by config/snapshots.py (recompute: now, for beat). Protected before
+    they are kept: the suppression costs more than the counting, and no raw small count is kept."""
     quarters = last_quarters(today)
+
+    def compute():
+        counts = indicator_counts(quarters=quarters, office=office, today=today)
+        return indicator_tables(quarters=quarters, counts=counts, publication=False)
+
     keep = snapshots.refresh if recompute else snapshots.remembered
-    return keep(
-        snapshots.key("indicators", today, quarters, office.pk if office else None),
-        lambda: indicator_counts(quarters=quarters, office=office, today=today),
-    )
+    return keep(snapshots.key("indicators", today, quarters, office.pk if office else None), compute)
 
 
 # --- What the page shows of each table -----------------------------------------------------------
@@ -330,9 +333,8 @@ def indicators(request):
     if choice and office is None:
         raise Http404
     today = timezone.localdate()
-    quarters = last_quarters(today)
-    snapshot = kept_counts(office, today)
-    tables = indicator_tables(quarters=quarters, counts=snapshot.figures, publication=False)
+    snapshot = kept_tables(office, today)
+    tables = snapshot.figures
     context = {
         "offices": offices,
         "office": office,

@@ -7,7 +7,7 @@ from casework.models import Office, StaffProfile
 from casework.roles import Role
 
 from .dashboards import dashboard_figures
-from .indicators import kept_counts, national_capacity
+from .indicators import kept_tables, national_capacity
 
 
 def supervised_office_sets():
@@ -27,9 +27,9 @@ def refresh_snapshots():
     office, of each set of offices a supervisor oversees, and of all of them; so no request waits."""
     today = timezone.localdate()
     national_capacity(today, recompute=True)
-    kept_counts(None, today, recompute=True)
+    kept_tables(None, today, recompute=True)
     for office in Office.objects.all():
-        kept_counts(office, today, recompute=True)
+        kept_tables(office, today, recompute=True)
         dashboard_figures([office.pk], today, recompute=True)
     for chosen in supervised_office_sets():
         dashboard_figures(list(chosen), today, recompute=True)

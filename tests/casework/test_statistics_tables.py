@@ -302,3 +302,20 @@ def test_quarters_are_labelled_and_counted_across_a_new_year():
     assert recent_quarters(datetime.date(2026, 2, 1), 3) == ["2025-Q3", "2025-Q4", "2026-Q1"]
     assert [published(value, 11, True) for value in (27, "<11", "*", 0)] == [22, "<11", "*", 0]
     assert published(27, 11, False) == 27
+
+
+def test_a_protected_table_survives_pickling_as_the_snapshots_keep_it():
+    import pickle
+
+    table = protect_table(
+        {("A", "X"): 30, ("A", "Y"): 4, ("B", "X"): 12, ("B", "Y"): 25},
+        dimensions=("row", "column"),
+        categories=(("A", "B"), ("X", "Y")),
+        k=11,
+        publication=False,
+    )
+    kept = pickle.loads(pickle.dumps(table))  # noqa: S301 - our own bytes
+    assert kept == table
+    assert kept.cell("A", "Y") == "<11"
+    with pytest.raises(TypeError):
+        kept.shown["A", "Y"] = 4  # still read-only
