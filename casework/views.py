@@ -99,7 +99,13 @@ def choose_language(request):
 
 # The case file shows every encrypted field of the person and the case, and the case notes;
 # the view logs them all.
-CASE_FILE_FIELDS = (*(field.name for model in (Person, Case) for field in encrypted_fields(model)), "case_notes")
+# What the case file shows of the encrypted values, named in its access event.
+CASE_FILE_FIELDS = (
+    *(field.name for model in (Person, Case) for field in encrypted_fields(model)),
+    "case_notes",
+    "incoming_referral",
+    "case_transfers",
+)
 
 
 def _field_labels():

@@ -4,8 +4,9 @@ A world of 36 cases in three offices (30 consented to statistics) carries a dist
 every sensitive field that could conceivably reach a report: the person's names, aliases, document,
 phone, address, notes and safe contact; the case's free text; case notes; review reasons and
 decision notes; break-the-glass reasons; referral notes; visit records' notes, goals and not-seen
-detail; exact birth dates, age-estimate dates and opening dates; and the ids of the rows (cases,
-people, notes, reviews, referrals, visit records, grants), the service-gap tokens and the people's
+detail; the caseworkers' names and the details of incoming referrals and case transfers; exact
+birth dates, age-estimate dates and opening dates; and the ids of the rows (cases, people, notes,
+reviews, referrals, visit records, grants, incoming referrals, transfers), the service-gap tokens and the people's
 blind-index search tokens. The cases have teams, notes, referrals (proposed, sent, accepted),
 follow-up visits (made on time and late, missed, overdue, due this week), service gaps, reviews
 (pending, sent back, approved) and team proposals, so that every report has something to count.
@@ -51,7 +52,7 @@ from casework import aggregate_exports, reviews, services, statistics
 from casework.encryption import fold, identifier_form
 from casework.exports import ExportTable, to_csv_bundle
 from casework.fields import encrypted_fields
-from casework.models import Case, PersonSearchToken, TeamMember, TeamProposal, TwoFactorDevice
+from casework.models import Case, CaseTransfer, IncomingReferral, PersonSearchToken, TeamMember, TeamProposal, TwoFactorDevice
 from casework.roles import Role
 from casework.statistics import TOTAL
 from followup.models import FollowUpPlan, Visit, VisitRecord
@@ -282,6 +283,35 @@ def add_visits(world, i, case, author, today):
         visit(3, today - days(2), today + days(10), "PLANNED")  # due this week
 
 
+def add_htcds_referrals(world, i, case, author):
+    """The referral that brought the case and one it left by, as an HTCDS import records them."""
+    office = case.office.code
+    incoming = IncomingReferral.objects.create(
+        case=case,
+        organisation="Fiscalía Provincial",
+        reason_code="OTHER",
+        recorded_by=author,
+        caseworker=f"Canary{i}Fiscal Ñahuí",
+        details=f"Canary{i}Derivación: llegó sola a la fiscalía",
+    )
+    world.add(i, office, "incomingreferral.caseworker", incoming.caseworker)
+    world.add(i, office, "incomingreferral.details", incoming.details)
+    world.add(i, office, "incomingreferral.id", incoming.pk, ID)
+    transfer = CaseTransfer.objects.create(
+        case=case,
+        organisation="Casa Refugio Warmi Wasi",
+        reason_code="CHANGE_OF_LOCATION",
+        requested_by=author,
+        imported=True,
+        downloaded_at=timezone.now() - datetime.timedelta(days=2),
+        caseworker=f"Canary{i}Psicóloga Huamán",
+        details=f"Canary{i}Traslado: se mudó con su hermana",
+    )
+    world.add(i, office, "casetransfer.caseworker", transfer.caseworker)
+    world.add(i, office, "casetransfer.details", transfer.details)
+    world.add(i, office, "casetransfer.id", transfer.pk, ID)
+
+
 def build_world():
     today = timezone.localdate()
     offices = {code: OfficeFactory(code=code, name=name, region=region) for code, (name, region) in OFFICES.items()}
@@ -361,6 +391,7 @@ def build_world():
         )
         world.add(i, code, "referral.note", referral.note)
         world.add(i, code, "referral.id", referral.pk, ID)
+        add_htcds_referrals(world, i, case, author)
 
         case = Case.objects.select_related("person", "office").get(pk=case.pk)
         route_case(case=case, today=days[i])  # records the gaps (shelter for men, repatriation)

@@ -2,15 +2,17 @@
 
 `preview` reads and checks every row and writes nothing; `import_rows` writes the rows the preview
 finds valid and new, one transaction per row, through casework.services.case_open (so everything
-is encrypted and each case gets its access event, attributed to the importing user). Imported
-cases have no team: they wait in the supervisor's queue for one, and the importer gets no access
-to them.
+is encrypted and each case gets its access event, attributed to the importing user), with the
+case's incoming referral and its outgoing referral (a CaseTransfer recorded as already sent) when
+the row has them. Imported cases have no team: they wait in the supervisor's queue for one, and
+the importer gets no access to them.
 
 A probable duplicate is a person with the same folded full name and birth date, found through the
 blind index of names (the template has no document number): already registered, or earlier in
 the same file. Importing a file twice therefore writes nothing the second time.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -20,7 +22,7 @@ from django.utils import timezone
 
 from .. import audit, services
 from ..access import offices_supervised_by
-from ..models import AccessAction, Office
+from ..models import AccessAction, CaseTransfer, IncomingReferral, Office
 from ..roles import Role, has_role
 from ..search import find_people
 from . import mapping, reader
@@ -65,7 +67,7 @@ class ImportReport:
         return [row for row in self.rows if not row.valid]
 
     def columns_not_mapped(self):
-        return [column.field for column in self.columns if column.status in (mapping.NOT_MAPPED, mapping.NOT_YET)]
+        return [column.field for column in self.columns if column.status == mapping.NOT_MAPPED]
 
 
 def _limits():
@@ -148,12 +150,63 @@ def _write(row, office, actor, today):
         if key is not None and is_registered(key):
             row.add("", mapping.DUPLICATE_EXISTING)
             return None
+        referrals = _referrals(row, actor)
+        if referrals is None:
+            return None
         try:
             # No actor: whoever opens a case works it until it has a team, and an import gives
             # the importer no access to the cases; the access event still names them (acting_as).
-            return services.case_open(actor=None, office=office, person_fields=row.person_fields, case_fields=row.case_fields, today=today)
+            case = services.case_open(actor=None, office=office, person_fields=row.person_fields, case_fields=row.case_fields, today=today)
         except ValidationError as error:
-            fields = getattr(error, "error_dict", None) or {"": None}
-            for name in sorted(fields):
-                row.add(mapping.COLUMN_OF_FIELD.get(name, ""), mapping.NOT_SAVED)
+            _refused(row, error, mapping.COLUMN_OF_FIELD)
             return None
+        _save_referrals(case, referrals, actor)
+        return case
+
+
+def _refused(row, error, column_of_field):
+    fields = getattr(error, "error_dict", None) or {"": None}
+    for name in sorted(fields):
+        row.add(column_of_field.get(name, ""), mapping.NOT_SAVED)
+
+
+def sent_at(day):
+    """When an imported outgoing referral left: HTCDS gives the day only, so noon of it in our time
+    zone (America/Lima), which every screen shows as that day."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)), timezone.get_default_timezone()) if day else None
+
+
+def _referrals(row, actor):
+    """The row's referrals, built and checked before anything is written: [IncomingReferral and/or
+    CaseTransfer, without their case], or None (and NOT_SAVED problems) if the models refuse a value."""
+    built = []
+    if row.incoming_fields:
+        incoming = IncomingReferral(recorded_by=actor, **row.incoming_fields)
+        built.append((incoming, _column_of(mapping.INCOMING_COLUMNS), ["case", "recorded_by"]))
+    if row.outgoing_fields:
+        fields = dict(row.outgoing_fields)
+        sent = sent_at(fields.pop("sent_on"))
+        transfer = CaseTransfer(requested_by=actor, requested_at=sent or timezone.now(), downloaded_at=sent, imported=True, **fields)
+        columns = {**_column_of(mapping.OUTGOING_COLUMNS), "downloaded_at": "cas_OutgoingReferralDate"}
+        built.append((transfer, columns, ["case", "requested_by", "override"]))
+    for instance, columns, exclude in built:
+        try:
+            instance.full_clean(exclude=exclude)
+        except ValidationError as error:
+            _refused(row, error, columns)
+            return None
+    return [instance for instance, _columns, _exclude in built]
+
+
+def _column_of(columns):
+    """Our field -> its HTCDS column, from mapping's column -> field."""
+    return {ours: column for column, ours in columns.items()}
+
+
+def _save_referrals(case, referrals, actor):
+    for instance in referrals:
+        instance.case = case
+        instance.save()
+    if referrals:
+        written = ["incoming_referral" if isinstance(instance, IncomingReferral) else "case_transfer" for instance in referrals]
+        audit.record(action=AccessAction.CREATE, target=case, actor=actor, fields=written, detail="HTCDS import: referrals")

@@ -1,7 +1,8 @@
 """HTCDS 2.0 columns and codes <-> our fields and codes (docs/htcds.md is the same table in prose).
 
 Pure: no Django models, no database. `map_row` turns one template row into the fields that
-casework.services.case_open takes, plus per-row problems; `column_report` says, per column, what
+casework.services.case_open takes, those of the case's incoming referral and of its outgoing
+referral (casework.models.transfers), plus per-row problems; `column_report` says, per column, what
 happens to it. The code tables go both ways (`CodeTable.to_ours` and `CodeTable.to_htcds`) so that
 the case export can write the same values back.
 
@@ -31,6 +32,7 @@ ONLY_FIRST_KEPT = "only_first_kept"
 DUPLICATE_EXISTING = "duplicate_existing"
 DUPLICATE_IN_FILE = "duplicate_in_file"
 NOT_SAVED = "not_saved"
+MISSING_ORGANISATION = "missing_organisation"
 
 PROBLEM_TEXTS = {
     MISSING_NAME: _("The first name is missing."),
@@ -43,6 +45,7 @@ PROBLEM_TEXTS = {
     DUPLICATE_EXISTING: _("Probably a person already registered (same name and birth date)."),
     DUPLICATE_IN_FILE: _("Same person as an earlier row of this file (same name and birth date)."),
     NOT_SAVED: _("The record could not be saved."),
+    MISSING_ORGANISATION: _("An outgoing referral needs the organisation it went to: its other columns are not imported."),
 }
 
 
@@ -64,8 +67,11 @@ class MappedRow:
     row: int
     person_fields: dict = field(default_factory=dict)
     case_fields: dict = field(default_factory=dict)
-    # Columns that belong to referrals, parsed (HTCDS field name -> value) but not written yet.
+    # The referral columns as parsed and checked (HTCDS field name -> value; None where left out).
     referral_fields: dict = field(default_factory=dict)
+    # What the importer writes of them (our field names), or None when the row has no such referral.
+    incoming_fields: dict | None = None  # -> IncomingReferral
+    outgoing_fields: dict | None = None  # -> CaseTransfer, recorded as already sent
     problems: list = field(default_factory=list)
 
     @property
@@ -311,7 +317,7 @@ CASE_STATUS = CodeTable(
     },
 )
 
-# We have no reason codes for referrals yet: the row keeps the HTCDS value name (referral_fields).
+# The template's list for both directions (its validation sheet; the XLSForm leaves the reason as text).
 REFERRAL_REASON = CodeTable(
     {
         "AdditionalServicesRequired": ("Additional Services Required", "ADDITIONAL_SERVICES"),
@@ -393,8 +399,8 @@ def text_of(value):
 
 # --- Columns --------------------------------------------------------------------------------------
 
-MAPPED, PARTLY, NOT_MAPPED, NOT_YET = "mapped", "partly", "not_mapped", "not_imported_yet"
-STATUS_TEXTS = {MAPPED: _("mapped"), PARTLY: _("partly mapped"), NOT_MAPPED: _("not mapped"), NOT_YET: _("not imported yet")}
+MAPPED, PARTLY, NOT_MAPPED = "mapped", "partly", "not_mapped"
+STATUS_TEXTS = {MAPPED: _("mapped"), PARTLY: _("partly mapped"), NOT_MAPPED: _("not mapped")}
 
 
 @dataclass(frozen=True)
@@ -404,7 +410,7 @@ class ColumnRule:
     why: str = ""
 
 
-_REFERRAL_WHY = _("Belongs to referrals: read and checked, written when the referral import comes (next increment).")
+_OUTGOING_WHY = _("Written only with the organisation the case went to (cas_ReferredOrganisation).")
 
 COLUMN_RULES = {
     "cas_CaseOwner": ColumnRule(NOT_MAPPED, "", _("The case arrives without a team; a supervisor assigns one.")),
@@ -453,24 +459,48 @@ COLUMN_RULES = {
     "cas_Status": ColumnRule(
         PARTLY, "Case.status", _("Active becomes Intake, for the team to complete our intake; Closed cases close on the import date.")
     ),
-    "cas_ReferringOrganisation": ColumnRule(NOT_YET, "", _REFERRAL_WHY),
-    "cas_IncomingReferralDate": ColumnRule(NOT_YET, "", _REFERRAL_WHY),
-    "cas_ReferringPrimaryCaseWorker": ColumnRule(NOT_YET, "", _REFERRAL_WHY),
-    "cas_ReasonForIncomingReferral": ColumnRule(NOT_YET, "", _REFERRAL_WHY),
-    "cas_IncomingReferralDetails": ColumnRule(NOT_YET, "", _REFERRAL_WHY),
-    "cas_ReferredOrganisation": ColumnRule(NOT_YET, "", _REFERRAL_WHY),
-    "cas_ReferredPrimaryCaseWorker": ColumnRule(NOT_YET, "", _REFERRAL_WHY),
-    "cas_ReasonForOutgoingReferral": ColumnRule(NOT_YET, "", _REFERRAL_WHY),
-    "cas_OutgoingReferralDate": ColumnRule(NOT_YET, "", _REFERRAL_WHY),
-    "cas_OutgoingReferralDetails": ColumnRule(NOT_YET, "", _REFERRAL_WHY),
+    "cas_ReferringOrganisation": ColumnRule(MAPPED, "IncomingReferral.organisation"),
+    "cas_IncomingReferralDate": ColumnRule(MAPPED, "IncomingReferral.referred_on"),
+    "cas_ReferringPrimaryCaseWorker": ColumnRule(MAPPED, "IncomingReferral.caseworker", _("Encrypted, like every name.")),
+    "cas_ReasonForIncomingReferral": ColumnRule(
+        PARTLY,
+        "IncomingReferral.reason_code",
+        _("The template's list (additional services, change of location, other); another text is left out, with a note."),
+    ),
+    "cas_IncomingReferralDetails": ColumnRule(MAPPED, "IncomingReferral.details", _("Encrypted, like every free text.")),
+    "cas_ReferredOrganisation": ColumnRule(
+        PARTLY, "CaseTransfer.organisation", _("Recorded as an outgoing referral already sent, without a sector: HTCDS has none.")
+    ),
+    "cas_ReferredPrimaryCaseWorker": ColumnRule(MAPPED, "CaseTransfer.caseworker", _OUTGOING_WHY),
+    "cas_ReasonForOutgoingReferral": ColumnRule(MAPPED, "CaseTransfer.reason_code", _OUTGOING_WHY),
+    "cas_OutgoingReferralDate": ColumnRule(
+        PARTLY, "CaseTransfer.downloaded_at", _("Sent at noon (Lima time) of that day. Written only with the organisation.")
+    ),
+    "cas_OutgoingReferralDetails": ColumnRule(MAPPED, "CaseTransfer.details", _OUTGOING_WHY),
     "cas_ReasonForCaseClosure": ColumnRule(
         NOT_MAPPED, "", _("Free text; a closure's reason is recorded in its closure review, which an import does not create.")
     ),
 }
 MAILING_FIELDS = ("prs_MailingStreet", "prs_MailingCity", "prs_MailingState", "prs_MailingPostalCode", "prs_MailingCountry")
-REFERRAL_FIELDS = tuple(name for name, rule in COLUMN_RULES.items() if rule.status == NOT_YET)
+# HTCDS column -> our field, per referral; a problem in one of them is a note that never keeps the row out.
+INCOMING_COLUMNS = {
+    "cas_ReferringOrganisation": "organisation",
+    "cas_IncomingReferralDate": "referred_on",
+    "cas_ReferringPrimaryCaseWorker": "caseworker",
+    "cas_ReasonForIncomingReferral": "reason_code",
+    "cas_IncomingReferralDetails": "details",
+}
+OUTGOING_COLUMNS = {
+    "cas_ReferredOrganisation": "organisation",
+    "cas_OutgoingReferralDate": "sent_on",
+    "cas_ReferredPrimaryCaseWorker": "caseworker",
+    "cas_ReasonForOutgoingReferral": "reason_code",
+    "cas_OutgoingReferralDetails": "details",
+}
+REFERRAL_FIELDS = (*INCOMING_COLUMNS, *OUTGOING_COLUMNS)
 REFERRAL_DATES = ("cas_IncomingReferralDate", "cas_OutgoingReferralDate")
 REFERRAL_REASONS = ("cas_ReasonForIncomingReferral", "cas_ReasonForOutgoingReferral")
+REFERRAL_MAX_LENGTHS = {"organisation": 200, "caseworker": 200, "details": 2000}
 
 # Our fields no HTCDS column fills: what an imported person or case holds instead.
 NOT_IN_HTCDS = {
@@ -480,8 +510,10 @@ NOT_IN_HTCDS = {
     "Case.opened_on": _("The import date."),
 }
 
-# Our field -> the column it comes from, to tell which column a refused value came from.
-COLUMN_OF_FIELD = {rule.target.split(".")[1]: name for name, rule in reversed(COLUMN_RULES.items()) if rule.target}
+# Our field of the person or case -> the column it comes from, to tell which column a refused value came from.
+COLUMN_OF_FIELD = {
+    rule.target.split(".")[1]: name for name, rule in reversed(COLUMN_RULES.items()) if rule.target.startswith(("Person.", "Case."))
+}
 
 MAX_LENGTHS = {"given_names": 200, "family_names": 200, "phone": 40, "address": 500}
 
@@ -606,7 +638,7 @@ def _map_case(mapped, values, today):
 
 
 def _map_referrals(mapped, values, today):
-    """Parsed and checked for the referral import to come; a problem here never keeps a row out."""
+    """Parsed and checked; a problem here is a note that leaves the value out, never the row."""
     referral = mapped.referral_fields
     for column in REFERRAL_FIELDS:
         value = values.get(column)
@@ -622,7 +654,29 @@ def _map_referrals(mapped, values, today):
                 mapped.add(column, UNKNOWN_CODE, blocking=False)
             referral[column] = name
         else:
-            referral[column] = text_of(value)
+            text = text_of(value)
+            target = INCOMING_COLUMNS.get(column) or OUTGOING_COLUMNS[column]
+            if len(text) > REFERRAL_MAX_LENGTHS[target]:
+                mapped.add(column, TOO_LONG, blocking=False)
+                text = ""
+            referral[column] = text
+    mapped.incoming_fields = _referral_part(referral, INCOMING_COLUMNS)
+    outgoing = _referral_part(referral, OUTGOING_COLUMNS)
+    if outgoing and not outgoing["organisation"]:
+        mapped.add("cas_ReferredOrganisation", MISSING_ORGANISATION, blocking=False)
+        outgoing = None
+    mapped.outgoing_fields = outgoing
+
+
+def _referral_part(referral, columns):
+    """Our fields of one referral (reason as our code, "" or None where empty), or None if it has nothing."""
+    fields = {}
+    for column, target in columns.items():
+        value = referral[column]
+        if column in REFERRAL_REASONS:
+            value = REFERRAL_REASON.choices[value][1] if value else ""
+        fields[target] = value
+    return fields if any(fields.values()) else None
 
 
 def identity_key(person_fields):

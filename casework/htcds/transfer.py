@@ -7,11 +7,14 @@ through a CASE_TRANSFER_OVERRIDE review approved by another supervisor. Whoever 
 the file once, within DOWNLOAD_DAYS: a zip holding the case as a row of the HTCDS 2.0 Excel
 template and as JSON keyed by the HTCDS field names. The download is an EXPORT access event
 naming ids and the sector only; the CaseTransfer row stays on the case as its outgoing referral.
+A CaseTransfer an HTCDS import recorded (`imported`) was sent before the case came here: it is
+listed with the others and never offered.
 
 What goes out is exactly what the importer maps back (casework.htcds.mapping, its code tables
 read in reverse), so importing the file gives the same values, but where a table merges several
-of our codes into one HTCDS value. Never in the file: safe-contact details (DOMAIN.md section 10),
-notes, summaries, document numbers, our ids, the access log.
+of our codes into one HTCDS value. The case's incoming referral, if it has one, goes in the
+incoming-referral columns. Never in the file: safe-contact details (DOMAIN.md section 10), notes,
+summaries, document numbers, our ids, the access log.
 """
 
 import datetime
@@ -19,14 +22,14 @@ import io
 import json
 import zipfile
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from .. import audit, reviews, services
+from .. import audit, retention, reviews, services
 from ..aggregate_exports import DOWNLOAD_DAYS
-from ..models import AccessAction, CaseTransfer, ReviewStatus
+from ..models import AccessAction, CaseTransfer, IncomingReferral, ReviewStatus
 from ..roles import Role, has_role
 from . import mapping, reader
 
@@ -64,6 +67,7 @@ FIELDS_EXPORTED = (
     "given_names", "family_names", "birth_date", "gender", "nationality", "phone", "address", "trafficking_status",
     "trafficking_status_decided_by", "recruitment_channel", "means_of_control", "exploitation_types", "labour_sector", "status",
 )  # fmt: skip
+INCOMING_REFERRAL_EXPORTED = "incoming_referral"  # named too when the case has one
 
 
 class ConsentMissing(Exception):
@@ -100,6 +104,11 @@ def transfer_prepare(*, actor, case, organisation, sector, reason_code, justific
     else ConsentMissing, and nothing is written."""
     if not may_transfer(actor, case):
         raise PermissionDenied
+    # The model allows them empty for a transfer an import recorded (HTCDS has no sector); not here.
+    given = {"sector": sector, "reason_code": reason_code}
+    missing = {name: gettext_lazy("This field is required.") for name, value in given.items() if not value}
+    if missing:
+        raise ValidationError(missing)
     covered = services.consent_allows(case, sector)
     if not covered and not justification.strip():
         raise ConsentMissing(sector)
@@ -119,6 +128,7 @@ def transfer_prepare(*, actor, case, organisation, sector, reason_code, justific
 # --- Its state -----------------------------------------------------------------------------------
 
 READY, WAITING, SENT_BACK, DOWNLOADED, EXPIRED, CONSENT_WITHDRAWN = "ready", "waiting", "sent_back", "downloaded", "expired", "withdrawn"
+IMPORTED = "imported"
 STATE_TEXTS = {
     READY: gettext_lazy("Ready: the file can be downloaded once."),
     WAITING: gettext_lazy("Waiting for another supervisor to approve the exception."),
@@ -126,6 +136,7 @@ STATE_TEXTS = {
     DOWNLOADED: gettext_lazy("Sent: the file was downloaded."),
     EXPIRED: gettext_lazy("No longer offered: it was not downloaded in time."),
     CONSENT_WITHDRAWN: gettext_lazy("The consent in force no longer covers this sector: nothing can be sent."),
+    IMPORTED: gettext_lazy("Recorded by an HTCDS import: sent before the case came into this system; there is no file to download."),
 }
 
 
@@ -139,6 +150,8 @@ def ready_since(transfer):
 def state(transfer, now=None):
     """One of the states above, as the consent and the review are now."""
     now = now or timezone.now()
+    if transfer.imported:
+        return IMPORTED
     if transfer.downloaded_at is not None:
         return DOWNLOADED
     if transfer.override_id is not None and transfer.override.status == ReviewStatus.PENDING:
@@ -168,20 +181,22 @@ def transfer_download(*, actor, transfer, now=None):
         if locked.requested_by_id != actor.pk or not may_transfer(actor, locked.case):
             raise PermissionDenied
         current = state(locked, now)
-        if current in (DOWNLOADED, EXPIRED):
+        if current in (DOWNLOADED, EXPIRED, IMPORTED):
             raise Gone
         if current in (WAITING, SENT_BACK):
             raise NotReady
         if current == CONSENT_WITHDRAWN:
             raise ConsentMissing(locked.sector)
-        data = record_zip(htcds_record(locked.case, locked, today=timezone.localdate(now)))
+        record = htcds_record(locked.case, locked, today=timezone.localdate(now))
+        data = record_zip(record)
         locked.downloaded_at = now
         locked.save(update_fields=["downloaded_at"])
+        with_incoming = any(record[column] is not None for column in mapping.INCOMING_COLUMNS)
         audit.record(
             action=AccessAction.EXPORT,
             target=locked.case,
             actor=actor,
-            fields=FIELDS_EXPORTED,
+            fields=[*FIELDS_EXPORTED, *([INCOMING_REFERRAL_EXPORTED] if with_incoming else [])],
             detail=f"HTCDS case transfer {locked.pk} to sector {locked.sector}",
         )
     return f"htcds-{locked.case.reference}.zip", data
@@ -225,9 +240,24 @@ def htcds_record(case, transfer, *, today):
             "cas_ReferredOrganisation": transfer.organisation,
             "cas_ReasonForOutgoingReferral": mapping.REFERRAL_REASON.to_htcds(transfer.reason_code),
             "cas_OutgoingReferralDate": today,
+            **_incoming_columns(case),
         }
     )
     return {field: value if value not in ("", []) else None for field, value in record.items()}
+
+
+def _incoming_columns(case):
+    """The incoming-referral columns, as the importer reads them back (empty without one)."""
+    incoming = IncomingReferral.objects.filter(case_id=case.pk).first() if case.pk else None
+    if incoming is None:
+        return {}
+    return {
+        "cas_ReferringOrganisation": incoming.organisation,
+        "cas_IncomingReferralDate": incoming.referred_on,
+        "cas_ReferringPrimaryCaseWorker": incoming.caseworker,
+        "cas_ReasonForIncomingReferral": mapping.REFERRAL_REASON.to_htcds(incoming.reason_code) if incoming.reason_code else None,
+        "cas_IncomingReferralDetails": incoming.details,
+    }
 
 
 def _json_value(value):
@@ -275,6 +305,25 @@ def record_zip(record):
     return output.getvalue()
 
 
+# --- Retention ------------------------------------------------------------------------------------
+
+
+def erase_referral_texts(case):
+    """The caseworkers' names and the details of the case's incoming referral and transfers, emptied
+    with the rest of the case (casework.retention); organisations, reasons and dates stay."""
+    erased = []
+    for name, rows in (("incoming_referral", IncomingReferral.objects.filter(case=case)), ("case_transfers", case.transfers.all())):
+        found = False
+        for row in rows:
+            retention.blank_encrypted(row)
+            row.save()
+            found = True
+        if found:
+            erased.append(name)
+    return erased
+
+
 # --- Registration --------------------------------------------------------------------------------
 
 reviews.register(reviews.ReviewKind(OVERRIDE_KIND, gettext_lazy("Case transfer (HTCDS) sharing personal data without consent")))
+retention.register_eraser(erase_referral_texts)

@@ -5,7 +5,7 @@ from .records import NOTE_EDITABLE_FOR, CaseNote, ConsentRecord
 from .reviews import BreakGlassGrant, Notification, NotificationKind, Review, ReviewStatus
 from .security import TwoFactorDevice
 from .teams import TeamMember, TeamPolicy, TeamProposal
-from .transfers import CaseTransfer, OutgoingReason
+from .transfers import CaseTransfer, IncomingReferral, OutgoingReason, ReferralReason
 
 __all__ = [
     "INTAKE_SECTIONS",
@@ -22,12 +22,14 @@ __all__ = [
     "CaseTransfer",
     "CaseUserObjectPermission",
     "ConsentRecord",
+    "IncomingReferral",
     "Notification",
     "NotificationKind",
     "Office",
     "OutgoingReason",
     "Person",
     "PersonSearchToken",
+    "ReferralReason",
     "Review",
     "ReviewStatus",
     "SearchPurpose",

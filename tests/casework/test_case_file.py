@@ -73,8 +73,8 @@ def test_the_list_links_to_the_case_file(client, alices_case):
 
 
 # Fixed, whatever the notes, consents, reviews and history; includes the session's idle renewal
-# (written on every request), the header's counts and the case's outgoing transfers.
-CASE_FILE_QUERIES = 23
+# (written on every request), the header's counts and the case's referrals in and out.
+CASE_FILE_QUERIES = 24
 
 
 def test_the_case_file_costs_a_bounded_number_of_queries(client, alice, alices_case, django_assert_max_num_queries):

@@ -9,16 +9,19 @@ import io
 import shutil
 import zipfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
+from django.db import connection
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casework.htcds import importer, mapping, reader
-from casework.models import AccessAction, AccessEvent, Case, Person, PersonSearchToken
+from casework import retention, reviews
+from casework.htcds import importer, mapping, reader, transfer
+from casework.models import AccessAction, AccessEvent, Case, CaseTransfer, IncomingReferral, Person, PersonSearchToken
 from casework.models.cases import CaseUserObjectPermission
 from casework.roles import Role
 
@@ -49,8 +52,17 @@ GOOD_ROWS = [
         "vic_MethodsOfControl": "Debt bondage ; Withholds documents",
         "vic_TypeOfExploitation": "Sexual exploitation",
         "cas_Status": "Active",
+        # Both referrals: how the case came, and where it went before it came here.
         "cas_ReferringOrganisation": "Fiscalía Provincial de Cusco",
+        "cas_IncomingReferralDate": "14/03/2024",
+        "cas_ReferringPrimaryCaseWorker": "Dra. Kusi Ccahuana",
+        "cas_ReasonForIncomingReferral": "Additional Services Required",
+        "cas_IncomingReferralDetails": "Derivada tras el operativo en La Pampa; necesita albergue.",
+        "cas_ReferredOrganisation": "CEM Wanchaq",
+        "cas_ReferredPrimaryCaseWorker": "Lic. Amaru Tupa",
         "cas_ReasonForOutgoingReferral": "Other",
+        "cas_OutgoingReferralDate": datetime.datetime(2024, 6, 1),
+        "cas_OutgoingReferralDetails": "Atención psicológica cerca de su familia.",
     },
     {
         "prs_FirstName": "Wayta",
@@ -221,8 +233,14 @@ def test_the_column_report_names_what_it_cannot_map(filled, lima):
     assert status["prs_FirstName"] == mapping.MAPPED
     assert status["cas_Status"] == mapping.PARTLY
     assert status["prs_Email"] == status["vic_TypeOfSexExploitation"] == status["con_Consent"] == mapping.NOT_MAPPED
-    assert status["cas_ReferringOrganisation"] == status["cas_ReasonForOutgoingReferral"] == mapping.NOT_YET
+    # The referral columns are written now: to the incoming referral, and to an outgoing referral already sent.
+    assert {status[column] for column in mapping.REFERRAL_FIELDS} <= {mapping.MAPPED, mapping.PARTLY}
+    assert status["cas_ReferringOrganisation"] == status["cas_ReasonForOutgoingReferral"] == mapping.MAPPED
+    targets = {column.field: column.target for column in report.columns}
+    assert targets["cas_IncomingReferralDetails"] == "IncomingReferral.details"
+    assert targets["cas_ReferredPrimaryCaseWorker"] == "CaseTransfer.caseworker"
     assert {"prs_Salutation", "prs_Title", "cas_CaseOwner", "vic_LocationOfExploitation"} <= set(report.columns_not_mapped())
+    assert not set(mapping.REFERRAL_FIELDS) & set(report.columns_not_mapped())
     assert all(column.why for column in report.columns if column.status != mapping.MAPPED or column.field == "prs_Citizenship")
 
 
@@ -241,7 +259,8 @@ def test_confirm_writes_exactly_the_valid_rows_encrypted_without_a_team_and_logg
         assert case.office == lima
         assert case.region == lima.region
         assert not case.team.exists()
-        assert AccessEvent.objects.filter(action=AccessAction.CREATE, object_id=str(case.pk), actor=lead).count() == 1
+        created = AccessEvent.objects.filter(action=AccessAction.CREATE, object_id=str(case.pk), actor=lead)
+        assert created.exclude(detail="HTCDS import: referrals").count() == 1
 
     nusta = by_name[("Ñusta", "Quispe Mamani")]
     assert nusta.person.birth_date == datetime.date(2008, 5, 17)
@@ -250,6 +269,7 @@ def test_confirm_writes_exactly_the_valid_rows_encrypted_without_a_team_and_logg
     assert (nusta.trafficking_status, nusta.trafficking_status_decided_by) == ("CONFIRMED", "PROSECUTOR")
     assert nusta.means_of_control == ["DEBT_BONDAGE", "WITHHOLDS_DOCUMENTS"]
     assert (nusta.recruitment_channel, nusta.exploitation_types, nusta.status) == ("SOCIAL_MEDIA", ["SEXUAL"], "INTAKE")
+    assert_referrals_of_the_first_row(nusta, lead)
     wayta = by_name[("Wayta", "Huamán Condori")]
     assert (wayta.person.nationality, wayta.labour_sector, wayta.status) == ("BOL", "MINING", "FOLLOW_UP")
     assert wayta.means_of_control == ["TAKES_EARNINGS", "EXCESSIVE_HOURS"]
@@ -264,6 +284,112 @@ def test_confirm_writes_exactly_the_valid_rows_encrypted_without_a_team_and_logg
 
     # Open imported cases wait in the supervisor's queue of cases needing a team.
     assert {nusta.pk, wayta.pk} <= set(Case.objects.filter(office=lima, team__isnull=True).values_list("pk", flat=True))
+    # Rows without referral columns get no referral.
+    assert not IncomingReferral.objects.filter(case__in=[wayta, jose]).exists()
+    assert not CaseTransfer.objects.filter(case__in=[wayta, jose]).exists()
+
+
+def raw_column(instance, field_name):
+    """The stored bytes of an encrypted field, read with SQL."""
+    field = instance._meta.get_field(field_name)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        # Names from the models, quoted; the id is a parameter.
+        sql = f"SELECT {quote(field.column)} FROM {quote(instance._meta.db_table)} WHERE id = %s"  # noqa: S608  # nosec B608
+        cursor.execute(sql, [instance._meta.pk.get_db_prep_value(instance.pk, connection)])
+        return bytes(cursor.fetchone()[0])
+
+
+def assert_referrals_of_the_first_row(case, importer_user):
+    row = GOOD_ROWS[0]
+    incoming = IncomingReferral.objects.get(case=case)
+    assert (incoming.organisation, incoming.referred_on, incoming.reason_code) == (
+        "Fiscalía Provincial de Cusco",
+        datetime.date(2024, 3, 14),
+        "ADDITIONAL_SERVICES",
+    )
+    assert (incoming.caseworker, incoming.details) == (row["cas_ReferringPrimaryCaseWorker"], row["cas_IncomingReferralDetails"])
+    assert incoming.recorded_by == importer_user
+
+    sent = CaseTransfer.objects.get(case=case)
+    assert (sent.organisation, sent.sector, sent.reason_code, sent.override) == ("CEM Wanchaq", "", "OTHER", None)
+    assert (sent.requested_by, sent.imported) == (importer_user, True)
+    # HTCDS gives the day only: sent at noon of it, Lima time, so every screen shows that day.
+    assert sent.downloaded_at == sent.requested_at == datetime.datetime(2024, 6, 1, 12, tzinfo=ZoneInfo("America/Lima"))
+    assert (sent.caseworker, sent.details) == (row["cas_ReferredPrimaryCaseWorker"], row["cas_OutgoingReferralDetails"])
+    # Never offered as a file to download, and never stored in plaintext.
+    assert transfer.state(sent) == transfer.IMPORTED
+    for instance, name, value in (
+        (incoming, "caseworker", "Kusi"),
+        (incoming, "details", "La Pampa"),
+        (sent, "caseworker", "Amaru"),
+        (sent, "details", "psicológica"),
+    ):
+        stored = raw_column(instance, name)
+        assert stored, name
+        assert value.encode() not in stored, name
+
+    # One more access event names what the import wrote beside the case (never its values).
+    event = AccessEvent.objects.get(action=AccessAction.CREATE, object_id=str(case.pk), detail="HTCDS import: referrals")
+    assert (event.actor, sorted(event.fields)) == (importer_user, ["case_transfer", "incoming_referral"])
+
+
+def test_a_referral_with_problems_keeps_what_it_can_and_an_outgoing_one_needs_its_organisation(template, tmp_path, lima, lead):
+    row = {
+        **GOOD_ROWS[1],
+        "cas_ReferringOrganisation": "DEMUNA de Puno",
+        "cas_IncomingReferralDate": "30/02/2020",
+        "cas_ReasonForIncomingReferral": "Because",
+        "cas_ReasonForOutgoingReferral": "Migration or change of location",
+        "cas_OutgoingReferralDate": "2024-01-02",
+    }
+    report = importer.import_rows(build_workbook(template, tmp_path / "referral.xlsx", [row]), lima, lead, today=TODAY)
+    (mapped,) = report.rows
+    assert {(problem.column, problem.code, problem.blocking) for problem in mapped.problems} == {
+        ("cas_IncomingReferralDate", mapping.IMPOSSIBLE_DATE, False),
+        ("cas_ReasonForIncomingReferral", mapping.UNKNOWN_CODE, False),
+        ("cas_ReferredOrganisation", mapping.MISSING_ORGANISATION, False),
+    }
+    [(_number, reference)] = report.written
+    case = Case.objects.get(reference=reference)
+    incoming = IncomingReferral.objects.get(case=case)
+    assert (incoming.organisation, incoming.referred_on, incoming.reason_code, incoming.caseworker) == ("DEMUNA de Puno", None, "", "")
+    assert not CaseTransfer.objects.filter(case=case).exists()  # to nobody known: not recorded
+
+
+def test_an_outgoing_referral_without_a_date_is_recorded_as_sent_on_a_day_not_known(template, tmp_path, lima, lead):
+    row = {**GOOD_ROWS[1], "cas_ReferredOrganisation": "Casa Refugio Warmi Wasi"}
+    report = importer.import_rows(build_workbook(template, tmp_path / "sin-fecha.xlsx", [row]), lima, lead, today=TODAY)
+    [(_number, reference)] = report.written
+    sent = CaseTransfer.objects.get(case__reference=reference)
+    assert (sent.organisation, sent.reason_code, sent.downloaded_at, sent.imported) == ("Casa Refugio Warmi Wasi", "", None, True)
+    assert transfer.state(sent) == transfer.IMPORTED
+    assert not IncomingReferral.objects.filter(case=sent.case).exists()
+
+
+def test_retention_erases_the_imported_referrals_names_and_details(template, tmp_path, lima, lead):
+    row = {**GOOD_ROWS[0], "cas_Status": "Closed"}
+    report = importer.import_rows(build_workbook(template, tmp_path / "cerrado.xlsx", [row]), lima, lead, today=TODAY)
+    [(_number, reference)] = report.written
+    case = Case.objects.get(reference=reference)
+    assert case.closed_on == TODAY
+    due_day = TODAY.replace(year=TODAY.year + 11)
+    [review] = retention.request_erasures(today=due_day)
+    reviews.review_decide(
+        actor=lead, review=review, approve=True, now=timezone.make_aware(datetime.datetime.combine(due_day, datetime.time(12)))
+    )
+
+    incoming, sent = IncomingReferral.objects.get(case=case), CaseTransfer.objects.get(case=case)
+    assert (incoming.caseworker, incoming.details) == ("", "")
+    assert (sent.caseworker, sent.details) == (None, None)
+    # What reports may count stays: organisations, reasons, dates.
+    assert (incoming.organisation, incoming.reason_code, sent.organisation) == (
+        "Fiscalía Provincial de Cusco",
+        "ADDITIONAL_SERVICES",
+        "CEM Wanchaq",
+    )
+    erased = AccessEvent.objects.get(action=AccessAction.ERASE, object_id=str(case.pk))
+    assert {"incoming_referral", "case_transfers"} <= set(erased.fields)
 
 
 def test_a_second_import_of_the_same_file_writes_nothing_new(filled, lima, lead):
@@ -303,7 +429,18 @@ def test_the_command_dry_runs_then_confirms_and_never_prints_a_name(filled, lima
     assert "impossible_date" in output
     assert "3 cases imported" in output
     for row in ALL_ROWS:
-        for field in ("prs_FirstName", "prs_SecondName", "prs_MobilePhone", "prs_MailingStreet", "cas_ReferringOrganisation"):
+        for field in (
+            "prs_FirstName",
+            "prs_SecondName",
+            "prs_MobilePhone",
+            "prs_MailingStreet",
+            "cas_ReferringOrganisation",
+            "cas_ReferringPrimaryCaseWorker",
+            "cas_IncomingReferralDetails",
+            "cas_ReferredOrganisation",
+            "cas_ReferredPrimaryCaseWorker",
+            "cas_OutgoingReferralDetails",
+        ):
             for part in str(row.get(field, "")).split():
                 if len(part) > 3:
                     assert part.casefold() not in output.casefold(), field

@@ -303,7 +303,7 @@ def test_the_check_writes_nothing_and_shows_each_problem_with_its_row_and_column
     assert columns["cas_Status"][2] == "partly mapped"
     assert columns["prs_Email"][2] == "not mapped"
     assert "e-mail" in columns["prs_Email"][4]
-    assert columns["cas_ReferringOrganisation"][2] == "not imported yet"
+    assert columns["cas_ReferringOrganisation"][2] == "mapped"
     assert "read from its label" in columns["cas_ReasonForOutgoingReferral"][4]
 
 

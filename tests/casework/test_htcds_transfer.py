@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,7 +21,7 @@ from django.utils.html import escape
 from casework import reviews, services, transfer_views
 from casework.choices import ConsentSector
 from casework.htcds import importer, mapping, reader, transfer
-from casework.models import AccessAction, AccessEvent, CaseTransfer, OutgoingReason, ReviewStatus
+from casework.models import AccessAction, AccessEvent, CaseTransfer, IncomingReferral, OutgoingReason, ReviewStatus
 
 from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case, sign_in, supervisor
 
@@ -72,6 +72,13 @@ CASE = {
     "place_identified": CANARIES["place_identified"],
 }
 TRANSFER = {"organisation": "Casa Refugio Warmi Wasi", "sector": "SHELTER", "reason_code": "CHANGE_OF_LOCATION"}
+INCOMING = {
+    "organisation": "Fiscalía Provincial de Cusco",
+    "referred_on": datetime.date(2024, 3, 14),
+    "reason_code": "ADDITIONAL_SERVICES",
+    "caseworker": "Dra. Kusi Ccahuana",
+    "details": "Derivada tras el operativo en La Pampa.",
+}
 
 
 @pytest.fixture
@@ -283,6 +290,15 @@ def test_only_the_supervisors_of_the_case_office_transfer_and_only_the_requester
     assert not exports_logged().exists()
 
 
+def test_a_transfer_prepared_here_needs_a_sector_and_a_reason(world):
+    """Only an import records a transfer without them (HTCDS has no sector)."""
+    for missing in ("sector", "reason_code"):
+        with pytest.raises(ValidationError) as refused:
+            transfer.transfer_prepare(actor=world["sofia"], case=world["case"], **{**TRANSFER, missing: ""}, justification="Urgente.")
+        assert set(refused.value.message_dict) == {missing}
+    assert not CaseTransfer.objects.exists()
+
+
 def test_the_case_file_shows_the_outgoing_referral_and_the_way_to_transfer(client, world, english):
     case = give_consent(world["case"], ["SHELTER"])
     page = client.get(reverse("case_file", args=[case.pk])).content.decode()
@@ -342,6 +358,70 @@ def test_the_exported_row_reads_back_as_the_case(exported):
     assert row.referral_fields["cas_ReferredOrganisation"] == made.organisation
     assert row.referral_fields["cas_ReasonForOutgoingReferral"] == "MigrationOrChangeOfLocation"
     assert row.referral_fields["cas_OutgoingReferralDate"] == timezone.localdate()
+    assert row.incoming_fields is None  # the case came with no incoming referral: those columns are empty
+
+
+def test_the_incoming_referral_leaves_with_the_case_and_reads_back(client, world):
+    case = give_consent(world["case"], ["SHELTER"])
+    IncomingReferral.objects.create(case=case, recorded_by=world["susana"], **INCOMING)
+    prepare(client, case)
+    made = CaseTransfer.objects.get()
+    files = members(download(client, case, made))
+    record = json.loads(files[transfer.JSON_NAME])
+    assert (record["cas_ReferringOrganisation"], record["cas_IncomingReferralDate"], record["cas_ReasonForIncomingReferral"]) == (
+        "Fiscalía Provincial de Cusco",
+        "2024-03-14",
+        "AdditionalServicesRequired",
+    )
+    assert (record["cas_ReferringPrimaryCaseWorker"], record["cas_IncomingReferralDetails"]) == (
+        INCOMING["caseworker"],
+        INCOMING["details"],
+    )
+    template = reader.read_template(io.BytesIO(files[transfer.XLSX_NAME]))
+    [(number, values)] = template.rows
+    row = mapping.map_row(number, values, today=timezone.localdate(), column_order=template.fields)
+    assert row.problems == []
+    assert row.incoming_fields == INCOMING
+    assert row.outgoing_fields == {
+        "organisation": "Casa Refugio Warmi Wasi",
+        "sent_on": timezone.localdate(),
+        "reason_code": "CHANGE_OF_LOCATION",
+        "caseworker": "",
+        "details": "",
+    }
+    assert "incoming_referral" in exports_logged().get().fields
+
+
+def test_an_imported_transfer_is_shown_on_the_case_file_and_never_offered(client, world, english):
+    case = give_consent(world["case"], ["SHELTER"])
+    IncomingReferral.objects.create(case=case, recorded_by=world["sofia"], **INCOMING)
+    made = CaseTransfer.objects.create(
+        case=case,
+        organisation="CEM Wanchaq",
+        reason_code="OTHER",
+        requested_by=world["sofia"],
+        imported=True,
+        downloaded_at=importer.sent_at(datetime.date(2024, 6, 1)),
+        caseworker="Lic. Amaru Tupa",
+        details="Atención psicológica cerca de su familia.",
+    )
+    page = client.get(reverse("case_file", args=[case.pk])).content.decode()
+    for shown in (
+        "Incoming referral",
+        "Fiscalía Provincial de Cusco",
+        "Additional services required",
+        "Caseworker who referred the case: Dra. Kusi Ccahuana",
+        "Derivada tras el operativo en La Pampa.",
+        "CEM Wanchaq",
+        "from an HTCDS import",
+        "Caseworker who received the case: Lic. Amaru Tupa",
+        "Atención psicológica cerca de su familia.",
+    ):
+        assert shown in page, shown
+    assert transfer.state(made) == transfer.IMPORTED
+    assert "Recorded by an HTCDS import" in client.get(reverse("case_transfer", args=[case.pk])).content.decode()
+    assert download(client, case, made).status_code == 410
+    assert not exports_logged().exists()
 
 
 def test_importing_the_file_finds_only_that_the_person_is_registered(exported, world):

@@ -2,7 +2,8 @@
 not in `dumpdata`.
 
 Fifty cases are opened with distinctive canary values in every encrypted field of every model
-(person, case, case note, review, break-the-glass grant, two-factor device, referral, visit record). Each check looks for every canary in
+(person, case, case note, review, break-the-glass grant, two-factor device, referral, visit record,
+incoming referral, case transfer). Each check looks for every canary in
 several forms (as typed, casefolded, with accents folded, and the project's own blind-index
 normalisations, in UTF-8 and UTF-16), and also inside
 any hex (bytea) or base64 blob of the dump, so a value stored as plaintext bytes in a binary
@@ -35,7 +36,7 @@ from django.utils import timezone
 from casework import services
 from casework.encryption import fold, identifier_form
 from casework.fields import encrypted_fields
-from casework.models import BreakGlassGrant, Case, CaseNote, Person, Review, TwoFactorDevice
+from casework.models import BreakGlassGrant, Case, CaseNote, CaseTransfer, IncomingReferral, Person, Review, TwoFactorDevice
 from followup.models import FollowUpPlan, Visit, VisitRecord
 from referrals.models import Provider, Referral, Service
 from tests.conftest import service_missing
@@ -116,6 +117,14 @@ def visit_record_canaries(i):
     }
 
 
+def incoming_referral_canaries(i):
+    return {"caseworker": f"Canary{i}Fiscal Ñahuí", "details": f"Canary{i}Llegó derivada por la fiscalía de Tambopata"}
+
+
+def case_transfer_canaries(i):
+    return {"caseworker": f"Canary{i}Psicóloga Huamán", "details": f"Canary{i}Derivada al albergue de Cusco"}
+
+
 def device_canaries(i):
     # A TOTP secret is hex; this one spells out the canary word so that the search can find it.
     return {"key": f"{CANARY_WORD}{i:04d}{'0' * 30}"}
@@ -131,6 +140,8 @@ ENCRYPTED_MODELS = {
     TwoFactorDevice: "device",
     Referral: "referral",
     VisitRecord: "visit record",
+    IncomingReferral: "incoming referral",
+    CaseTransfer: "case transfer",
 }
 
 
@@ -165,6 +176,8 @@ def all_canaries():
             device_canaries(i),
             referral_canaries(i),
             visit_record_canaries(i),
+            incoming_referral_canaries(i),
+            case_transfer_canaries(i),
         )
         for model, values in zip(ENCRYPTED_MODELS.values(), canaries, strict=True):
             found += [(f"{model} {i} {name}", text) for name, value in values.items() for text in texts_of(value) if is_canary(text)]
@@ -222,10 +235,20 @@ def canary_cases():
         due = case.opened_on + datetime.timedelta(days=30)
         visit = Visit.objects.create(plan=plan, case=case, track="ADULT", offset_months=1, due=due, window_opens=due, window_closes=due)
         VisitRecord.objects.create(visit=visit, recorded_by=author, seen=False, **visit_record_canaries(i))
+        IncomingReferral.objects.create(case=case, organisation="Fiscalía Provincial", recorded_by=author, **incoming_referral_canaries(i))
+        CaseTransfer.objects.create(
+            case=case,
+            organisation="Casa Refugio",
+            requested_by=author,
+            imported=True,
+            downloaded_at=timezone.now(),
+            **case_transfer_canaries(i),
+        )
     ciphertexts = stored_ciphertexts()
     # Per case: 18 always-set person fields + birth date or age estimate, 4 case fields, a note, a
-    # review (2), a grant, a referral's note, a visit record (3); and one supervisor's TOTP secret.
-    assert len(ciphertexts) == CASES * (18 + 1 + 4 + 1 + 2 + 1 + 1 + 3 + 1)
+    # review (2), a grant, a referral's note, a visit record (3), an incoming referral (2), a case
+    # transfer (2); and one supervisor's TOTP secret.
+    assert len(ciphertexts) == CASES * (18 + 1 + 4 + 1 + 2 + 1 + 1 + 3 + 2 + 2 + 1)
     return cases, ciphertexts
 
 
@@ -235,6 +258,8 @@ def test_the_canaries_cover_every_encrypted_field():
     covered |= {f"review.{name}" for name in review_canaries(0)} | {f"breakglassgrant.{name}" for name in grant_canaries(0)}
     covered |= {f"twofactordevice.{name}" for name in device_canaries(0)} | {f"referral.{name}" for name in referral_canaries(0)}
     covered |= {f"visitrecord.{name}" for name in visit_record_canaries(0)}
+    covered |= {f"incomingreferral.{name}" for name in incoming_referral_canaries(0)}
+    covered |= {f"casetransfer.{name}" for name in case_transfer_canaries(0)}
     encrypted = {f"{model._meta.model_name}.{field.name}" for model in apps.get_models() for field in encrypted_fields(model)}
     assert covered == encrypted, "give the new encrypted field a canary value here"
     assert len(all_canaries()) >= 50
