@@ -30,7 +30,8 @@ from ..factories import OfficeFactory, open_case, supervisor, user_with_role
 # openpyxl drops the validation variant's drop-down lists when the test opens it to write rows: expected.
 pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore:Data Validation extension")]
 
-STANDARDS = Path(__file__).resolve().parents[3] / "shared" / "standards" / "htcds"
+# The published templates, copied unchanged (tests/fixtures/htcds/README.md).
+STANDARDS = Path(__file__).resolve().parents[1] / "fixtures" / "htcds"
 PLAIN = STANDARDS / "HTCDS_Excel_Spreadsheet_v2.0.xlsx"
 VALIDATED = STANDARDS / "HTCDS_Excel_Spreadsheet_single_select_with_validation_v2.0.xlsx"
 TODAY = datetime.date(2026, 12, 7)

@@ -27,7 +27,7 @@ from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_ca
 
 pytestmark = pytest.mark.django_db
 
-REFERENCE_TEMPLATE = Path(__file__).resolve().parents[3] / "shared" / "standards" / "htcds" / "HTCDS_Excel_Spreadsheet_v2.0.xlsx"
+REFERENCE_TEMPLATE = Path(__file__).resolve().parents[1] / "fixtures" / "htcds" / "HTCDS_Excel_Spreadsheet_v2.0.xlsx"
 # Values that must never leave in the file: safe contact, notes, the document number.
 CANARIES = {
     "safe_hours": "Horascanario",
