@@ -16,4 +16,6 @@ def navigation(request):
         "unread_notifications": SimpleLazyObject(lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count()),
         "supervises_offices": SimpleLazyObject(lambda: offices_supervised_by(user).exists()),
         "is_auditor": SimpleLazyObject(lambda: has_role(user, Role.AUDITOR)),
+        # The same role names as is_auditor, read once per request: no query more.
+        "is_administrator": SimpleLazyObject(lambda: has_role(user, Role.ADMINISTRATOR)),
     }

@@ -23,7 +23,7 @@ from .aggregate_exports import DOWNLOAD_DAYS
 from .choices import ConsentSector
 from .forms import add_service_errors
 from .htcds import transfer as service
-from .models import CaseTransfer, OutgoingReason
+from .models import CaseTransfer, ReferralReason
 
 
 class TransferForm(forms.Form):
@@ -35,7 +35,7 @@ class TransferForm(forms.Form):
         choices=ConsentSector.choices,
         help_text=gettext_lazy("The person's consent must cover sharing with this sector."),
     )
-    reason_code = forms.ChoiceField(label=gettext_lazy("Reason for the transfer"), choices=OutgoingReason.choices)
+    reason_code = forms.ChoiceField(label=gettext_lazy("Reason for the transfer"), choices=ReferralReason.choices)
 
 
 class OverrideForm(TransferForm):

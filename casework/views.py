@@ -47,7 +47,8 @@ from .forms import (
     VersionedForm,
     add_service_errors,
 )
-from .models import AccessAction, AccessEvent, Case, CaseNote, Person
+from .htcds.transfer import may_transfer
+from .models import AccessAction, AccessEvent, Case, CaseNote, IncomingReferral, Person
 from .paging import paginate
 from .reviews import CLOSABLE, kind_label
 from .search import find_people
@@ -172,6 +173,10 @@ def case_file(request, case_id):
         "can_edit": can_edit,
         **_consent_context(case),
         **team_context(case, reviews=case_reviews, can_staff=can_edit or staffing.may_staff(request.user, case)),
+        # Referrals in and out of this organisation (casework.htcds).
+        "incoming": IncomingReferral.objects.filter(case=case).first(),
+        "transfers": list(case.transfers.order_by("-requested_at")),
+        "can_transfer": may_transfer(request.user, case),
     }
     return render(request, "casework/case_file.html", context)
 

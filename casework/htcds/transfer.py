@@ -199,7 +199,8 @@ def transfer_download(*, actor, transfer, now=None):
             fields=[*FIELDS_EXPORTED, *([INCOMING_REFERRAL_EXPORTED] if with_incoming else [])],
             detail=f"HTCDS case transfer {locked.pk} to sector {locked.sector}",
         )
-    return f"htcds-{locked.case.reference}.zip", data
+    # Named by the day, not by our case reference: our identifiers never leave with the record.
+    return f"htcds-transfer-{timezone.localdate():%Y-%m-%d}.zip", data
 
 
 # --- The record ----------------------------------------------------------------------------------

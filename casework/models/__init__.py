@@ -5,7 +5,7 @@ from .records import NOTE_EDITABLE_FOR, CaseNote, ConsentRecord
 from .reviews import BreakGlassGrant, Notification, NotificationKind, Review, ReviewStatus
 from .security import TwoFactorDevice
 from .teams import TeamMember, TeamPolicy, TeamProposal
-from .transfers import CaseTransfer, IncomingReferral, OutgoingReason, ReferralReason
+from .transfers import CaseTransfer, IncomingReferral, ReferralReason
 
 __all__ = [
     "INTAKE_SECTIONS",
@@ -26,7 +26,6 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "Office",
-    "OutgoingReason",
     "Person",
     "PersonSearchToken",
     "ReferralReason",

@@ -32,9 +32,6 @@ class ReferralReason(models.TextChoices):
     OTHER = "OTHER", _("Other")
 
 
-OutgoingReason = ReferralReason  # the name the transfer screens know it by
-
-
 class CaseTransfer(models.Model):
     """One consented transfer of a case: ready when the consent in force covers the receiving
     sector (checked again at download) or when its override review is approved; downloaded once,

@@ -200,9 +200,10 @@ def test_a_post_without_its_csrf_token_is_refused_though_the_view_sets_its_own_u
 def test_the_navigation_offers_the_screen_to_supervisors_and_administrators_only(lima, lead):
     link = f'href="{URL}"'
     assert link in client_of(lead).get("/").content.decode()
-    # Administrators work in the admin site, so they are staff: the menu tells them by that (no query).
-    assert link in client_of(user_with_role("ada", Role.ADMINISTRATOR, is_staff=True)).get("/").content.decode()
+    assert link in client_of(user_with_role("ada", Role.ADMINISTRATOR)).get("/").content.decode()
     assert link not in client_of(user_with_role("worker", Role.CASEWORKER)).get("/").content.decode()
+    # Staff of the admin site without the administrator role may not import: no link to a 403.
+    assert link not in client_of(user_with_role("clerk", Role.CASEWORKER, is_staff=True)).get("/").content.decode()
 
 
 # --- Files that cannot be read ---------------------------------------------------------------

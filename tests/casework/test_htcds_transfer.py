@@ -21,7 +21,7 @@ from django.utils.html import escape
 from casework import reviews, services, transfer_views
 from casework.choices import ConsentSector
 from casework.htcds import importer, mapping, reader, transfer
-from casework.models import AccessAction, AccessEvent, CaseTransfer, IncomingReferral, OutgoingReason, ReviewStatus
+from casework.models import AccessAction, AccessEvent, CaseTransfer, IncomingReferral, ReferralReason, ReviewStatus
 
 from ..factories import OfficeFactory, StaffProfileFactory, UserFactory, open_case, sign_in, supervisor
 
@@ -135,7 +135,7 @@ def test_the_header_rows_are_the_reference_templates():
 
 
 def test_the_outgoing_reasons_are_the_htcds_list():
-    assert set(OutgoingReason.values) == {code for _label, code in mapping.REFERRAL_REASON.choices.values()}
+    assert set(ReferralReason.values) == {code for _label, code in mapping.REFERRAL_REASON.choices.values()}
 
 
 # --- Without consent ------------------------------------------------------------------------------
@@ -222,7 +222,8 @@ def test_with_consent_the_file_is_offered_once_and_logged_by_ids(client, world, 
 
     first = download(client, case, made)
     assert first.status_code == 200
-    assert first["Content-Disposition"] == f'attachment; filename="htcds-{case.reference}.zip"'
+    assert first["Content-Disposition"] == f'attachment; filename="htcds-transfer-{timezone.localdate():%Y-%m-%d}.zip"'
+    assert case.reference not in first["Content-Disposition"]
     second = download(client, case, made)
     assert second.status_code == 410
     assert "already been downloaded" in second.content.decode()
